@@ -1,0 +1,148 @@
+"""`make bench`: end-to-end scan throughput and peak memory, plus the stage micro-benchmarks.
+
+Each scan runs in a child process so its peak RSS is measured on its own. The machines are
+shared and noisy, so each figure is the median of several runs, and throughput is also given
+as a ratio to the bare JSON-parse rate of the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BIN = Path(sys.executable).parent
+
+
+def ensure_data(scale: float, seed: int) -> Path:
+    """Simulate once per (scale, seed) and reuse it across bench runs."""
+    folder = OUT / f"scale{scale:g}-seed{seed}"
+    if not (folder / "events.jsonl.gz").exists():
+        subprocess.run(
+            [
+                str(BIN / "distillguard"),
+                "simulate",
+                "--scale",
+                str(scale),
+                "--seed",
+                str(seed),
+                "--out",
+                str(folder),
+                "--no-progress",
+            ],
+            check=True,
+        )
+    return folder
+
+
+def scan_once(folder: Path, out: Path) -> tuple[float, float]:
+    """Seconds and peak memory (MiB, summed over the scan's whole process tree) of one scan."""
+    cmd = [
+        str(BIN / "distillguard"),
+        "scan",
+        str(folder / "events.jsonl.gz"),
+        "--accounts",
+        str(folder / "accounts.jsonl"),
+        "--releases",
+        str(folder / "releases.json"),
+        "--out",
+        str(out),
+        "--no-progress",
+        "--no-report",
+    ]
+    t = time.perf_counter()
+    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(proc))
+        time.sleep(0.1)
+    seconds = time.perf_counter() - t
+    if proc.returncode:
+        raise SystemExit(f"scan failed with exit code {proc.returncode}")
+    return seconds, peak / 2**20
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+        return sum(p.memory_info().rss for p in procs)
+    except psutil.Error:
+        return 0
+
+
+def parse_rate(path: Path) -> tuple[int, float]:
+    """Events and seconds for a bare gzip + orjson.loads pass over the file."""
+    n = 0
+    t = time.perf_counter()
+    with gzip.open(path, "rb") as fh:
+        for line in fh:
+            with contextlib.suppress(orjson.JSONDecodeError):
+                orjson.loads(line)
+            n += 1
+    return n, time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", default="1,10")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    results = {}
+    for scale in (float(s) for s in args.scales.split(",")):
+        folder = ensure_data(scale, args.seed)
+        events_file = folder / "events.jsonl.gz"
+        n_lines, parse_s = parse_rate(events_file)
+        runs = args.runs if scale <= 1 else 1
+        secs, peaks = [], []
+        for i in range(runs):
+            s, p = scan_once(folder, OUT / f"scan-{scale:g}-{i}")
+            secs.append(s)
+            peaks.append(p)
+        med = statistics.median(secs)
+        mean_line = events_file.stat().st_size and _mean_line_bytes(events_file)
+        results[f"scale {scale:g}"] = {
+            "events": n_lines,
+            "mean_line_bytes": mean_line,
+            "scan_seconds_median": round(med, 2),
+            "scan_events_per_s": round(n_lines / med),
+            "peak_rss_mib_max": round(max(peaks)),
+            "bare_parse_events_per_s": round(n_lines / parse_s),
+            "scan_to_parse_ratio": round((n_lines / med) / (n_lines / parse_s), 3),
+            "runs": runs,
+        }
+        print(json.dumps({f"scale {scale:g}": results[f"scale {scale:g}"]}, indent=2), flush=True)
+    for micro in ("bench_signals.py", "bench_intent.py", "bench_readers.py", "bench_campaigns.py"):
+        script = ROOT / "bench" / micro
+        if script.exists():
+            print(f"\n== {micro}", flush=True)
+            subprocess.run([sys.executable, str(script)], check=False, env=os.environ.copy())
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2))
+
+
+def _mean_line_bytes(path: Path, sample: int = 20_000) -> int:
+    total = n = 0
+    with gzip.open(path, "rb") as fh:
+        for line in fh:
+            total += len(line)
+            n += 1
+            if n >= sample:
+                break
+    return total // max(n, 1)
+
+
+if __name__ == "__main__":
+    main()

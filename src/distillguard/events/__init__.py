@@ -1,0 +1,19 @@
+"""events: read, validate and quarantine log format v1 (see docs/log-format.md)."""
+
+from distillguard.events.account_record import parse_account
+from distillguard.events.errors import EventError
+from distillguard.events.event_record import parse_event
+from distillguard.events.quarantine import Quarantine
+from distillguard.events.readers import read_accounts, read_events, read_releases
+from distillguard.events.stats import ReadStats
+
+__all__ = [
+    "EventError",
+    "Quarantine",
+    "ReadStats",
+    "parse_account",
+    "parse_event",
+    "read_accounts",
+    "read_events",
+    "read_releases",
+]

@@ -1,0 +1,22 @@
+"""Reason codes in plain words: the glossary the report and docs show next to each verdict."""
+
+from __future__ import annotations
+
+REASON_GLOSSARY: dict[str, str] = {
+    "allowlisted": "Licensed distillation contract: watched, never flagged or blocked.",
+    "intent_cot_elicitation": "Many requests coerce the model's chain of thought or ask it to "
+    "reconstruct hidden reasoning.",
+    "intent_rubric_grading": "Many requests use the model as a judge or reward model.",
+    "intent_censorship_rewrite": "Many requests ask for censorship-safe rewrites of sensitive "
+    "questions.",
+    "intent_agentic_trace": "Many requests harvest tool-use or agent trajectories.",
+    "intent_capability_sweep": "Many requests sweep a task space systematically.",
+    "harvest_heavy": "Most of the account's traffic looks like training-data harvesting.",
+    "template_concentration": "One prompt template carries most of the account's requests.",
+    "single_turn": "Almost every request is single-turn: no conversation, just prompt in, "
+    "answer out.",
+    "round_the_clock": "Activity is spread evenly over all hours: no human daily rhythm.",
+    "output_maximising": "Many requests demand maximal, exhaustive output.",
+    "fresh_account": "The account started sending requests within an hour of sign-up.",
+}
+

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from distillguard.events.dedup import SeenDigests, digests
+
+
+def test_digests_are_stable_64_bit_values() -> None:
+    out = digests(["req-1", "req-2", "req-1"])
+    assert out.dtype == np.uint64
+    assert out[0] == out[2] != out[1]
+    assert digests([]).shape == (0,)
+
+
+def test_first_seen_across_and_within_batches() -> None:
+    seen = SeenDigests()
+    batch = np.array([5, 3, 5, 9], dtype=np.uint64)
+    assert seen.first_seen(batch).tolist() == [True, True, False, True]
+    assert seen.first_seen(np.array([9, 1, 1], dtype=np.uint64)).tolist() == [False, True, False]
+    assert len(seen) == 4
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    batches=st.lists(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=30)),
+)
+def test_first_seen_matches_a_plain_set(batches: list[list[int]]) -> None:
+    seen = SeenDigests()
+    reference: set[int] = set()
+    for batch in batches:
+        expected = []
+        for value in batch:
+            expected.append(value not in reference)
+            reference.add(value)
+        assert seen.first_seen(np.array(batch, dtype=np.uint64)).tolist() == expected
+    assert len(seen) == len(reference)

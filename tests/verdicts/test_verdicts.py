@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from distillguard.accounts.features import online_account_features
+from distillguard.events.schema import ACCOUNT_SCHEMA
+from distillguard.verdicts.account_risk import AccountRiskModel
+from distillguard.verdicts.assemble import CAMPAIGN_FLAG_SCHEMA, assemble_verdicts
+from distillguard.verdicts.policy import Policy
+from tests.conftest import T0, signal_row
+
+
+def test_policy_actions_rise_with_risk() -> None:
+    policy = Policy()
+    actions = [policy.action(r, allowlisted=False) for r in (0.0, 0.3, 0.55, 0.7, 0.95)]
+    assert actions == ["allow", "monitor", "throttle", "verify", "block"]
+    assert policy.action(0.99, allowlisted=True) == "monitor"
+
+
+def test_policy_rejects_unordered_cutoffs() -> None:
+    with pytest.raises(ValueError, match="must rise"):
+        Policy(monitor=0.9, throttle=0.5)
+
+
+def test_policy_round_trips_and_rejects_unknown_keys(tmp_path) -> None:
+    path = tmp_path / "policy.json"
+    Policy(flag=0.6).dump(path)
+    assert Policy.load(path).flag == 0.6
+    path.write_text('{"flag": 0.5, "nonsense": 1}')
+    with pytest.raises(ValueError, match="unknown keys"):
+        Policy.load(path)
+
+
+def _harvester(account: str, n: int, start: float = 0) -> list[dict]:
+    return [
+        signal_row(account, start + i * 3, f"{account}-{i}", p_cot=0.9, template_hash=5,
+                   output_max=True)
+        for i in range(n)
+    ]
+
+
+def _person(account: str, n: int) -> list[dict]:
+    return [
+        signal_row(account, i * 97, f"{account}-{i}", n_turns=4 + i % 3, topic=i % 3)
+        for i in range(n)
+    ]
+
+
+def test_harvester_flagged_at_first_crossing_and_person_not(make_signals) -> None:
+    signals = make_signals(_harvester("h", 30) + _person("p", 30))
+    features = online_account_features(signals)
+    model = AccountRiskModel()
+    risk = model.score(features)
+    verdicts = assemble_verdicts(features, risk, None, Policy(), model)
+    rows = {r["account_id"]: r for r in verdicts.to_dicts()}
+    assert rows["h"]["flagged"] and not rows["p"]["flagged"]
+    assert rows["p"]["action"] in ("allow", "monitor")
+    assert "intent_cot_elicitation" in rows["h"]["reasons"]
+    # The flag time is the first event whose cumulative risk crossed the threshold.
+    feats = features.to_pylist()
+    crossing = min(
+        f["ts"] for f, r in zip(feats, risk, strict=True)
+        if f["account_id"] == "h" and r >= Policy().flag
+    )
+    assert rows["h"]["first_flagged_at"] == crossing
+
+
+def test_allowlisted_account_is_never_flagged_or_blocked(make_signals) -> None:
+    signals = make_signals(_harvester("partner", 40))
+    accounts = pa.Table.from_pylist(
+        [{"account_id": "partner", "allowlist": "contract-7"}], schema=ACCOUNT_SCHEMA
+    )
+    features = online_account_features(signals, accounts)
+    model = AccountRiskModel()
+    verdicts = assemble_verdicts(features, model.score(features), accounts, Policy(), model)
+    row = verdicts.to_dicts()[0]
+    assert row["flagged"] is False
+    assert row["action"] in ("allow", "monitor")
+    assert row["reasons"].startswith("allowlisted")
+    assert row["first_flagged_at"] is None
+
+
+def test_campaign_flag_raises_risk_and_sets_campaign(make_signals) -> None:
+    signals = make_signals(_person("light", 5))
+    features = online_account_features(signals)
+    model = AccountRiskModel()
+    flags = pa.Table.from_pylist(
+        [
+            {
+                "account_id": "light",
+                "campaign_id": "c-1",
+                "campaign_risk": 0.9,
+                "campaign_flagged_at": T0 + timedelta(hours=2),
+                "campaign_reasons": "campaign_lockstep",
+            }
+        ],
+        schema=CAMPAIGN_FLAG_SCHEMA,
+    )
+    verdicts = assemble_verdicts(features, model.score(features), None, Policy(), model, flags)
+    row = verdicts.to_dicts()[0]
+    assert row["flagged"] and row["campaign_id"] == "c-1"
+    assert row["risk"] == pytest.approx(0.9)
+    assert row["action"] == "block"
+    assert row["first_flagged_at"] == T0 + timedelta(hours=2)
+    assert "campaign_lockstep" in row["reasons"]
+
+
+def test_risk_is_zero_below_minimum_events(make_signals) -> None:
+    features = online_account_features(make_signals(_harvester("h", 2)))
+    assert np.all(AccountRiskModel().score(features) == 0.0)
