@@ -1,0 +1,245 @@
+"""Online campaign detection: fold time-ordered signals into state, detect at checkpoints.
+
+``update`` only buffers slim rows. ``detect(T)`` folds every time bucket that ended by T into
+incremental state (per-account totals, shared template bands, lockstep keys), looks at the
+still-open bucket without committing it, and re-runs the dense-group search and pooled scoring
+on the accumulated graph. Nothing at or after a checkpoint sees a later event: rows with
+``ts > T`` stay in the buffer for the next checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from distillguard.campaigns.accumulate import KeyedTotals, PackedDetail
+from distillguard.campaigns.activity import DETAILS, new_totals, summarise
+from distillguard.campaigns.assemble import build_campaign
+from distillguard.campaigns.bands import band_keys
+from distillguard.campaigns.dense import dense_blocks
+from distillguard.campaigns.directory import US_PER_S, AccountDirectory
+from distillguard.campaigns.family import PAIR_SCHEMA, FamilyIndex
+from distillguard.campaigns.graph import EvidenceGraph, GraphInputs, build_graph, sync_key
+from distillguard.campaigns.lockstep import SYNC_SCHEMA, sync_pairs
+from distillguard.campaigns.model import Campaign, CampaignConfig, PairEvidence
+from distillguard.campaigns.pooled import score_groups
+from distillguard.campaigns.rows import to_frame
+
+
+@dataclass(frozen=True)
+class _Digest:
+    summaries: dict[str, pl.DataFrame]
+    pairs: pl.DataFrame
+    sync: pl.DataFrame
+
+
+class CampaignTracker:
+    """Incremental cross-account campaign detection over a time-ordered signal stream."""
+
+    def __init__(self, accounts: pa.Table, config: CampaignConfig | None = None) -> None:
+        self.config = config or CampaignConfig()
+        self._directory = AccountDirectory(accounts, self.config.signup_window_s)
+        self._bucket_us = self.config.sync_bucket_s * US_PER_S
+        self._family = FamilyIndex(
+            self.config.bloom_capacity,
+            self.config.bloom_fp_rate,
+            self.config.first_owner_horizon_s * US_PER_S,
+        )
+        self._totals = new_totals()
+        self._details = {name: PackedDetail() for name in DETAILS}
+        self._pairs = KeyedTotals(
+            PAIR_SCHEMA,
+            "k",
+            {
+                "acct": "first",
+                "fam": "first",
+                "n": "sum",
+                "harvest": "sum",
+                "single": "sum",
+                "outmax": "sum",
+            },
+        )
+        self._sync: list[pl.DataFrame] = []
+        self._buffer: list[pl.DataFrame] = []
+        self._last_ts: int | None = None
+        # Buckets below this index are folded into state and can no longer change.
+        self._committed_bucket = -(2**62)
+        self._last_as_of: int | None = None
+        self._graph: EvidenceGraph | None = None
+
+    @property
+    def unknown_accounts(self) -> int:
+        """Accounts seen in signals but missing from the accounts table (kept, attributes null)."""
+        return self._directory.unknown_accounts
+
+    @property
+    def state_bytes(self) -> int:
+        """Memory held by the incremental state (buffered rows included)."""
+        totals = sum(t.nbytes for t in [*self._totals.values(), self._pairs])
+        details = sum(d.nbytes for d in self._details.values())
+        frames = sum(int(f.estimated_size()) for f in [*self._sync, *self._buffer])
+        return totals + details + frames + self._family.nbytes
+
+    def update(self, batch: pa.Table | pa.RecordBatch) -> None:
+        """Add SIGNAL_SCHEMA rows; timestamps must not go back across calls."""
+        rows = to_frame(batch)
+        if rows.height == 0:
+            return
+        if not rows["ts"].is_sorted():
+            rows = rows.sort("ts", maintain_order=True)
+        first, last = int(rows["ts"][0]), int(rows["ts"][-1])
+        if self._last_ts is not None and first < self._last_ts:
+            raise ValueError("signals went back in time: batches must have non-decreasing ts")
+        if first // self._bucket_us < self._committed_bucket:
+            raise ValueError("signals precede a checkpoint already detected")
+        acct = self._directory.index_of(rows["account_id"])
+        rows = rows.drop("account_id").with_columns(
+            acct.alias("acct"), (pl.col("ts") // self._bucket_us).alias("bucket")
+        )
+        self._buffer.append(rows)
+        self._last_ts = last
+
+    def detect(self, as_of: datetime) -> list[Campaign]:
+        """Campaigns from every event at or before ``as_of`` given so far, riskiest first."""
+        if as_of.tzinfo is None:
+            raise ValueError("as_of must be timezone-aware")
+        as_of_us = int(as_of.timestamp() * US_PER_S)
+        now_bucket = as_of_us // self._bucket_us
+        if self._last_as_of is not None and as_of_us < self._last_as_of:
+            raise ValueError("as_of precedes a checkpoint already detected")
+        self._last_as_of = as_of_us
+        pending = pl.concat(self._buffer) if self._buffer else None
+        self._buffer = []
+        open_rows = None
+        if pending is not None:
+            later = pending.filter(pl.col("ts") > as_of_us)
+            seen = pending.filter(pl.col("ts") <= as_of_us)
+            for chunk in self._chunks(seen.filter(pl.col("bucket") < now_bucket)):
+                self._commit(self._digest(chunk, commit=True))
+            open_rows = seen.filter(pl.col("bucket") >= now_bucket)
+            self._buffer = [f for f in (open_rows, later) if f.height]
+        self._committed_bucket = now_bucket
+        temp = self._digest(open_rows, commit=False) if open_rows is not None else None
+        return self._detect(as_of_us, temp)
+
+    def explain_pair(self, account_a: str, account_b: str) -> PairEvidence:
+        """Evidence linking two accounts in the graph of the last ``detect``."""
+        if self._graph is None:
+            raise RuntimeError("explain_pair needs a detect() first")
+        return self._graph.explain_pair(account_a, account_b)
+
+    def _chunks(self, rows: pl.DataFrame) -> list[pl.DataFrame]:
+        """Cut rows into chunks of whole buckets, about ``chunk_rows`` rows each."""
+        if rows.height <= self.config.chunk_rows:
+            return [rows] if rows.height else []
+        sizes = rows.group_by("bucket", maintain_order=True).len()
+        before = sizes["len"].cum_sum() - sizes["len"]
+        part = sizes.select("bucket", (before // self.config.chunk_rows).alias("part"))
+        tagged = rows.join(part, on="bucket", how="left", maintain_order="left")
+        return [p.drop("part") for p in tagged.partition_by("part", maintain_order=True)]
+
+    def _digest(self, rows: pl.DataFrame, commit: bool) -> _Digest:
+        keys = band_keys(rows, self.config.family_bands)
+        absorbed = self._family.absorb(rows, keys, commit=commit)
+        return _Digest(
+            summaries=summarise(rows),
+            pairs=absorbed.pairs,
+            sync=sync_pairs(absorbed.candidates),
+        )
+
+    def _commit(self, digest: _Digest) -> None:
+        for name, part in digest.summaries.items():
+            if name in self._details:
+                self._details[name].add(part)
+            else:
+                self._totals[name].add(part)
+        self._pairs.add(digest.pairs)
+        if digest.sync.height:
+            self._sync.append(digest.sync)
+
+    def _detect(self, as_of_us: int, temp: _Digest | None) -> list[Campaign]:
+        extra = temp.summaries if temp else {}
+        folded = {
+            name: totals.fold([extra[name]] if name in extra else [])
+            for name, totals in self._totals.items()
+        }
+        if folded["stats"].height == 0:
+            self._graph = None
+            return []
+        sync_parts = [*self._sync, *([temp.sync] if temp and temp.sync.height else [])]
+        inputs = GraphInputs(
+            directory=self._directory.frame,
+            stats=folded["stats"],
+            pairs=self._pairs.fold([temp.pairs] if temp else []),
+            sync=pl.concat(sync_parts) if sync_parts else pl.DataFrame(schema=SYNC_SCHEMA),
+            infra=folded["infra"],
+            buckets=folded["buckets"],
+            as_of_us=as_of_us,
+        )
+        graph = build_graph(inputs, self.config)
+        self._graph = graph
+        self._prune_sync(graph)
+        cfg = self.config
+        blocks = dense_blocks(graph.matrix, cfg.max_blocks, cfg.min_block_density, cfg.min_actors)
+        allow = graph.actors["allow"].to_numpy()
+        scored = []
+        for block in blocks:
+            acting = block.actors[~allow[block.actors]]
+            scored.append(acting if len(acting) else block.actors)
+        bucket_counts = folded["buckets"]["n"].cast(pl.Float64).to_numpy()
+        scores = score_groups(graph, scored, bucket_counts, cfg)
+        members = graph.accounts.filter(
+            pl.col("actor").is_in(np.concatenate([b.actors for b in blocks]).tolist())
+            if blocks
+            else pl.lit(False)
+        )["acct"].to_numpy()
+        details = {
+            name: detail.for_accounts(members, [extra[name]] if name in extra else [])
+            for name, detail in self._details.items()
+        }
+        campaigns = [
+            build_campaign(graph, block, group, score, details, cfg)
+            for block, group, score in zip(blocks, scored, scores, strict=True)
+        ]
+        campaigns.sort(key=lambda c: (not c.flagged, -c.risk, c.campaign_id))
+        return campaigns
+
+    def _prune_sync(self, graph: EvidenceGraph) -> None:
+        """Forget stored lockstep keys the graph found explained by chance.
+
+        A closed bucket's key keeps its actor count while its band's expected rate is only
+        re-estimated from more traffic, so an unsurprising key almost always stays so; it is
+        dropped for good (a band whose share of traffic later falls could have made it
+        surprising again: that rare case is traded for state that does not grow with noise).
+        """
+        if not self._sync:
+            return
+        cols = graph.columns("sync") - len(graph.fam_keys)
+        live = cols[graph.weight[graph.columns("sync")] > 0]
+        keep = pl.DataFrame({"s": graph.sync_s[live]}, schema={"s": pl.UInt64})
+        stored = pl.concat(self._sync)
+        skey = sync_key(stored["fam"].to_numpy(), stored["bucket"].to_numpy())
+        kept = stored.with_columns(pl.Series("s", skey, dtype=pl.UInt64)).join(
+            keep, on="s", how="semi"
+        )
+        self._sync = [kept.drop("s")] if kept.height else []
+
+
+def find_campaigns(
+    signals: pa.Table, accounts: pa.Table, config: CampaignConfig | None = None
+) -> list[Campaign]:
+    """Batch convenience: every signal in time order, one detect at the last timestamp."""
+    if signals.num_rows == 0:
+        return []
+    tracker = CampaignTracker(accounts, config)
+    order = np.argsort(signals["ts"].to_numpy(), kind="stable")
+    ordered = signals.take(order)
+    step = tracker.config.chunk_rows
+    for start in range(0, ordered.num_rows, step):
+        tracker.update(ordered.slice(start, step))
+    last = ordered["ts"][-1].as_py()
+    return tracker.detect(last)
