@@ -63,9 +63,13 @@ class ScanResult:
 def scan(config: ScanConfig) -> ScanResult:
     """Run the whole flow and write verdicts.csv, campaigns.json and quarantine.jsonl."""
     started = time.perf_counter()
-    timings: dict[str, float] = {}
     config.out.mkdir(parents=True, exist_ok=True)
-    engine = LocalEngine(workers=config.workers) if config.workers else LocalEngine()
+    with LocalEngine(workers=config.workers) if config.workers else LocalEngine() as engine:
+        return _scan(config, engine, started)
+
+
+def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult:
+    timings: dict[str, float] = {}
     stats = ReadStats()
     quarantine_path = config.out / "quarantine.jsonl"
     quarantine_path.unlink(missing_ok=True)  # one quarantine file per scan, not appended to

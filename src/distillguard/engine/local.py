@@ -6,13 +6,16 @@ Stages are plain picklable functions, so the same functions run unchanged on a S
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from types import TracebackType
+from typing import Self, TypeVar
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -26,10 +29,29 @@ def _default_workers() -> int:
 
 @dataclass
 class LocalEngine:
-    """Runs batch and keyed stages in a process pool; ``workers=1`` runs inline (for tests)."""
+    """Runs batch and keyed stages in one process pool; ``workers=1`` runs inline.
+
+    Workers are *spawned*, not forked: Polars, numba and Arrow keep thread pools that a
+    forked child inherits in a locked state. Use as a context manager so the pool (and its
+    start-up cost) is shared by every stage of a scan.
+    """
 
     workers: int = field(default_factory=_default_workers)
-    max_in_flight: int = 4
+    max_in_flight: int = 3
+    _pool: ProcessPoolExecutor | None = field(default=None, init=False, repr=False)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
     def map_batches(self, items: Iterable[T], fn: Callable[[T], R]) -> Iterator[R]:
         """Apply ``fn`` to each item, in order, keeping a bounded number of items in flight.
@@ -40,15 +62,15 @@ class LocalEngine:
             for item in items:
                 yield fn(item)
             return
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
-            pending: deque[Future[R]] = deque()
-            limit = self.workers * self.max_in_flight
-            for item in items:
-                pending.append(pool.submit(fn, item))
-                if len(pending) >= limit:
-                    yield pending.popleft().result()
-            while pending:
+        pool = self._executor()
+        pending: deque[Future[R]] = deque()
+        limit = self.workers * self.max_in_flight
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= limit:
                 yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
     def map_partitions(
         self, table: pa.Table, key: str, fn: Callable[[pa.Table], pa.Table], partitions: int = 0
@@ -60,15 +82,18 @@ class LocalEngine:
         n = partitions or self.workers
         if table.num_rows == 0 or n <= 1:
             return fn(table)
-        bucket = pc.remainder(pc.abs(pc.cast(_hash_column(table[key]), pa.int64())), n)
+        bucket = pc.remainder(_hash_column(table[key]), pa.scalar(n, pa.uint64()))
         parts = [table.filter(pc.equal(bucket, i)) for i in range(n)]
         results = list(self.map_batches(parts, fn))
         return pa.concat_tables([r for r in results if r.num_rows] or results[:1])
 
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._pool
+
 
 def _hash_column(column: pa.ChunkedArray) -> pa.Array:
-    """Stable 64-bit hash of a string column (dictionary encoding then xxhash via polars)."""
-    import polars as pl
-
-    series = pl.Series(column.combine_chunks()).cast(pl.Utf8)
-    return series.hash(seed=0).to_arrow()
+    """A 64-bit hash of a string column, the same for equal values within one run."""
+    return pl.Series(column.combine_chunks()).cast(pl.Utf8).hash(seed=0).to_arrow()

@@ -149,7 +149,10 @@ def conform_verdicts(table: pa.Table, source: str = "verdicts table") -> pa.Tabl
 
     ``reasons`` may also be the CSV form, one semicolon-separated string per account.
     """
-    if "reasons" in table.column_names and pa.types.is_string(table.schema.field("reasons").type):
+    reasons_type = table.schema.field("reasons").type if "reasons" in table.column_names else None
+    if reasons_type is not None and (
+        pa.types.is_string(reasons_type) or pa.types.is_large_string(reasons_type)
+    ):
         codes = pl.Series(table.column("reasons")).fill_null("").str.split(";")
         codes = codes.list.eval(pl.element().str.strip_chars()).list.eval(
             pl.element().filter(pl.element() != "")
