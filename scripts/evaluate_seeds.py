@@ -1,6 +1,7 @@
 """Simulate, scan and evaluate several seeds; print one table of the per-campaign figures.
 
-Usage: .venv/bin/python scripts/evaluate_seeds.py --seeds 1,2,3 --scale 1 [--prompts ../shared/corpora]
+Usage:
+    .venv/bin/python scripts/evaluate_seeds.py --seeds 1,2,3 --scale 1 [--prompts DIR]
 """
 
 from __future__ import annotations
@@ -22,16 +23,38 @@ def run(seed: int, scale: float, prompts: str | None, root: Path) -> dict:
             cmd += ["--prompts", prompts]
         subprocess.run([*cmd, "--no-progress"], check=True, stderr=subprocess.DEVNULL)
     subprocess.run(
-        [str(BIN), "scan", str(data / "events.jsonl.gz"), "--accounts", str(data / "accounts.jsonl"),
-         "--releases", str(data / "releases.json"), "--out", str(out), "--no-progress",
-         "--no-report"],
-        check=True, stderr=subprocess.DEVNULL,
+        [
+            str(BIN),
+            "scan",
+            str(data / "events.jsonl.gz"),
+            "--accounts",
+            str(data / "accounts.jsonl"),
+            "--releases",
+            str(data / "releases.json"),
+            "--out",
+            str(out),
+            "--no-progress",
+            "--no-report",
+        ],
+        check=True,
+        stderr=subprocess.DEVNULL,
     )
     subprocess.run(
-        [str(BIN), "evaluate", "--labels", str(data / "labels.csv"), "--verdicts",
-         str(out / "verdicts.csv"), "--events", str(data / "events.jsonl.gz"), "--out",
-         str(out / "evaluation.json")],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(BIN),
+            "evaluate",
+            "--labels",
+            str(data / "labels.csv"),
+            "--verdicts",
+            str(out / "verdicts.csv"),
+            "--events",
+            str(data / "events.jsonl.gz"),
+            "--out",
+            str(out / "evaluation.json"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return json.loads((out / "evaluation.json").read_text())
 
@@ -58,10 +81,14 @@ def main() -> None:
         print("| population | accounts | flagged | FPR |")
         print("|---|---|---|---|")
         for p in ev["populations"]:
-            print(f"| {p['population']} | {p['accounts']} | {p['flagged']} | {_f(p['false_positive_rate'], 4)} |")
+            print(
+                f"| {p['population']} | {p['accounts']} | {p['flagged']} | {_f(p['false_positive_rate'], 4)} |"
+            )
         o = ev["overall"]
-        print(f"overall: precision {_f(o['precision'])} recall {_f(o['recall'])} "
-              f"ROC-AUC {_f(o['roc_auc'])} benign FPR {_f(o['benign_false_positive_rate'], 4)}")
+        print(
+            f"overall: precision {_f(o['precision'])} recall {_f(o['recall'])} "
+            f"ROC-AUC {_f(o['roc_auc'])} benign FPR {_f(o['benign_false_positive_rate'], 4)}"
+        )
 
 
 def _f(x: float | None, digits: int = 3) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zlib
-
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any

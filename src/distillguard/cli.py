@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from distillguard.verdicts.policy import Policy
+
+if TYPE_CHECKING:
+    from distillguard.scan import ScanResult
 
 app = typer.Typer(
     add_completion=False,
@@ -97,7 +100,7 @@ def scan(
         console.print(f"report: [bold]{path}[/bold]")
 
 
-def _print_scan_summary(result) -> None:  # type: ignore[no-untyped-def]
+def _print_scan_summary(result: ScanResult) -> None:
     stats = result.stats
     table = Table(title="distillguard scan", show_header=False)
     table.add_row("events scanned", f"{result.events:,}")
@@ -143,7 +146,7 @@ def evaluate_cmd(
     event_times = None
     if events:
         attack = label_table.filter(label_table.column("is_attack"))
-        ids = set(attack.column("account_id").to_pylist())
+        ids = {str(a) for a in attack.column("account_id").to_pylist()}
         # The scan already quarantined bad records; here they only need skipping.
         with Quarantine(Path(os.devnull)) as quarantine:
             event_times = collect_event_times(read_events(events, quarantine), ids)

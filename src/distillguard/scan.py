@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -39,6 +39,8 @@ class ScanConfig:
     policy: Policy = field(default_factory=Policy)
     model: AccountRiskModel = field(default_factory=AccountRiskModel)
     workers: int = 0
+    # How often (in event time) campaign detection re-runs: the online deployment's cadence.
+    campaign_interval: timedelta = timedelta(hours=6)
     batch_size: int = 20_000
     progress: bool = True
 
@@ -90,7 +92,7 @@ def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult
     timings["accounts"] = time.perf_counter() - t
     t = time.perf_counter()
     with _progress(config.progress) as progress:
-        replay = CampaignReplay(accounts, config.policy)
+        replay = CampaignReplay(accounts, config.policy, interval=config.campaign_interval)
         campaign_flags, campaigns = replay.run(signals, progress)
     timings["campaigns"] = time.perf_counter() - t
     t = time.perf_counter()

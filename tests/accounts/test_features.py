@@ -58,7 +58,7 @@ def test_account_age_joined_from_accounts(make_signals) -> None:
     from tests.conftest import T0
 
     accounts = pa.Table.from_pylist(
-        [{"account_id": "a", "created_at": T0.replace(hour=0) , "allowlist": None}],
+        [{"account_id": "a", "created_at": T0.replace(hour=0), "allowlist": None}],
         schema=ACCOUNT_SCHEMA,
     )
     rows = [signal_row("a", 120, "a1"), signal_row("b", 5, "b1")]

@@ -37,8 +37,9 @@ def test_policy_round_trips_and_rejects_unknown_keys(tmp_path) -> None:
 
 def _harvester(account: str, n: int, start: float = 0) -> list[dict]:
     return [
-        signal_row(account, start + i * 3, f"{account}-{i}", p_cot=0.9, template_hash=5,
-                   output_max=True)
+        signal_row(
+            account, start + i * 3, f"{account}-{i}", p_cot=0.9, template_hash=5, output_max=True
+        )
         for i in range(n)
     ]
 
@@ -63,7 +64,8 @@ def test_harvester_flagged_at_first_crossing_and_person_not(make_signals) -> Non
     # The flag time is the first event whose cumulative risk crossed the threshold.
     feats = features.to_pylist()
     crossing = min(
-        f["ts"] for f, r in zip(feats, risk, strict=True)
+        f["ts"]
+        for f, r in zip(feats, risk, strict=True)
         if f["account_id"] == "h" and r >= Policy().flag
     )
     assert rows["h"]["first_flagged_at"] == crossing
@@ -84,29 +86,44 @@ def test_allowlisted_account_is_never_flagged_or_blocked(make_signals) -> None:
     assert row["first_flagged_at"] is None
 
 
-def test_campaign_flag_raises_risk_and_sets_campaign(make_signals) -> None:
-    signals = make_signals(_person("light", 5))
-    features = online_account_features(signals)
-    model = AccountRiskModel()
-    flags = pa.Table.from_pylist(
+def _campaign_flag(account: str, hours: float) -> pa.Table:
+    return pa.Table.from_pylist(
         [
             {
-                "account_id": "light",
+                "account_id": account,
                 "campaign_id": "c-1",
                 "campaign_risk": 0.9,
-                "campaign_flagged_at": T0 + timedelta(hours=2),
+                "campaign_flagged_at": T0 + timedelta(hours=hours),
                 "campaign_reasons": "campaign_lockstep",
             }
         ],
         schema=CAMPAIGN_FLAG_SCHEMA,
     )
+
+
+def test_campaign_flags_a_member_once_it_has_harvested(make_signals) -> None:
+    # Five ordinary requests, then one harvesting request at minute 500 (after the flag at 2 h).
+    rows = [*_person("light", 5), signal_row("light", 500, "light-h", intent="cot_elicitation")]
+    features = online_account_features(make_signals(rows))
+    model = AccountRiskModel()
+    flags = _campaign_flag("light", 2)
     verdicts = assemble_verdicts(features, model.score(features), None, Policy(), model, flags)
     row = verdicts.to_dicts()[0]
     assert row["flagged"] and row["campaign_id"] == "c-1"
     assert row["risk"] == pytest.approx(0.9)
     assert row["action"] == "block"
-    assert row["first_flagged_at"] == T0 + timedelta(hours=2)
+    assert row["first_flagged_at"] == T0 + timedelta(minutes=500)
     assert "campaign_lockstep" in row["reasons"]
+
+
+def test_campaign_does_not_flag_a_member_without_harvesting(make_signals) -> None:
+    features = online_account_features(make_signals(_person("bystander", 5)))
+    model = AccountRiskModel()
+    flags = _campaign_flag("bystander", 2)
+    verdicts = assemble_verdicts(features, model.score(features), None, Policy(), model, flags)
+    row = verdicts.to_dicts()[0]
+    assert not row["flagged"] and row["campaign_id"] is None
+    assert row["action"] in ("allow", "monitor")
 
 
 def test_risk_is_zero_below_minimum_events(make_signals) -> None:

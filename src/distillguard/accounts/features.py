@@ -22,6 +22,7 @@ ACCOUNT_FEATURES = (
     "n",
     "harvest_share",
     "harvest_mass",
+    "harvest_count",
     "cot_share",
     "rubric_share",
     "censor_share",
@@ -82,6 +83,7 @@ def online_account_features(signals: pa.Table, accounts: pa.Table | None = None)
     nf = pl.col("n").cast(pl.Float64)
     df = df.with_columns(
         pl.col("_harvest").cum_sum().over(acct).alias("harvest_mass"),
+        (pl.col("intent") != "benign").cast(pl.Int64).cum_sum().over(acct).alias("harvest_count"),
         *[
             (pl.col(col).cast(pl.Float64).cum_sum().over(acct) / nf).alias(name)
             for col, name in zip(

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self, TypeVar
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -82,8 +82,8 @@ class LocalEngine:
         n = partitions or self.workers
         if table.num_rows == 0 or n <= 1:
             return fn(table)
-        bucket = pc.remainder(_hash_column(table[key]), pa.scalar(n, pa.uint64()))
-        parts = [table.filter(pc.equal(bucket, i)) for i in range(n)]
+        bucket = _buckets(table[key], n)
+        parts = [table.filter(pa.array(bucket == i)) for i in range(n)]
         results = list(self.map_batches(parts, fn))
         return pa.concat_tables([r for r in results if r.num_rows] or results[:1])
 
@@ -94,6 +94,7 @@ class LocalEngine:
         return self._pool
 
 
-def _hash_column(column: pa.ChunkedArray) -> pa.Array:
-    """A 64-bit hash of a string column, the same for equal values within one run."""
-    return pl.Series(column.combine_chunks()).cast(pl.Utf8).hash(seed=0).to_arrow()
+def _buckets(column: pa.ChunkedArray, n: int) -> np.ndarray:
+    """Partition number of each row: a 64-bit hash of the key, the same within one run."""
+    hashed = pl.Series(column.combine_chunks()).cast(pl.Utf8).hash(seed=0)
+    return (hashed % n).to_numpy()

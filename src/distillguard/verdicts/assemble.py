@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -19,17 +21,19 @@ VERDICT_COLUMNS = (
     "reasons",
 )
 
+# Requests with a harvesting intent a campaign member must have made before it is flagged.
+MEMBER_MIN_HARVEST = 1
+
 # Campaign flags: one row per (account, campaign) with the time the account joined a flagged
 # campaign, as found by the online campaign tracker.
-CAMPAIGN_FLAG_SCHEMA = pa.schema(
-    [
-        pa.field("account_id", pa.string()),
-        pa.field("campaign_id", pa.string()),
-        pa.field("campaign_risk", pa.float64()),
-        pa.field("campaign_flagged_at", pa.timestamp("us", tz="UTC")),
-        pa.field("campaign_reasons", pa.string()),
-    ]
-)
+_CAMPAIGN_FLAG_FIELDS: list[pa.Field[Any]] = [
+    pa.field("account_id", pa.string()),
+    pa.field("campaign_id", pa.string()),
+    pa.field("campaign_risk", pa.float64()),
+    pa.field("campaign_flagged_at", pa.timestamp("us", tz="UTC")),
+    pa.field("campaign_reasons", pa.string()),
+]
+CAMPAIGN_FLAG_SCHEMA = pa.schema(_CAMPAIGN_FLAG_FIELDS)
 
 
 def assemble_verdicts(
@@ -41,12 +45,16 @@ def assemble_verdicts(
     campaign_flags: pa.Table | None = None,
 ) -> pl.DataFrame:
     """One row per account with the verdict columns (typed; ``write_verdicts`` formats them)."""
-    df = pl.from_arrow(features.select(["ts", "account_id"]))
+    df = pl.from_arrow(features.select(["ts", "account_id", "harvest_count"]))
     assert isinstance(df, pl.DataFrame)
     df = df.with_columns(pl.Series("risk", risk), pl.int_range(0, pl.len()).alias("_row"))
     per_account = df.group_by("account_id").agg(
         pl.col("risk").max().alias("account_risk"),
         pl.col("ts").filter(pl.col("risk") >= policy.flag).min().alias("account_flagged_at"),
+        pl.col("ts")
+        .filter(pl.col("harvest_count") >= MEMBER_MIN_HARVEST)
+        .min()
+        .alias("_harvested_at"),
         pl.col("_row").sort_by("risk", descending=True).first().alias("_best_row"),
     )
     rows = per_account["_best_row"].to_list()
@@ -62,6 +70,16 @@ def assemble_verdicts(
     verdicts = known.join(per_account, on="account_id", how="full", coalesce=True)
     flags = _campaign_flags(campaign_flags)
     verdicts = verdicts.join(flags, on="account_id", how="left")
+    # A campaign flags a member only once the member itself has made a harvesting request:
+    # sharing a proxy pool or a payment card with a campaign is not enough on its own.
+    member = pl.col("campaign_flagged_at").is_not_null() & pl.col("_harvested_at").is_not_null()
+    verdicts = verdicts.with_columns(
+        pl.when(member)
+        .then(pl.max_horizontal("campaign_flagged_at", "_harvested_at"))
+        .alias("campaign_flagged_at"),
+        pl.when(member).then(pl.col("campaign_id")).alias("campaign_id"),
+        pl.when(member).then(pl.col("campaign_risk")).alias("campaign_risk"),
+    )
     verdicts = verdicts.with_columns(
         pl.col("account_risk").fill_null(0.0),
         pl.col("campaign_risk").fill_null(0.0),

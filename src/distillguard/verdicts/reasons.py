@@ -19,4 +19,3 @@ REASON_GLOSSARY: dict[str, str] = {
     "output_maximising": "Many requests demand maximal, exhaustive output.",
     "fresh_account": "The account started sending requests within an hour of sign-up.",
 }
-
