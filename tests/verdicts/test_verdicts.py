@@ -129,3 +129,29 @@ def test_campaign_does_not_flag_a_member_without_harvesting(make_signals) -> Non
 def test_risk_is_zero_below_minimum_events(make_signals) -> None:
     features = online_account_features(make_signals(_harvester("h", 2)))
     assert np.all(AccountRiskModel().score(features) == 0.0)
+
+
+def test_campaign_codes_name_each_significant_evidence_family() -> None:
+    from distillguard.campaigns import Campaign
+    from distillguard.verdicts.campaign_flags import campaign_codes
+
+    campaign = Campaign(
+        campaign_id="cmp-1",
+        members=["a", "b"],
+        allowlisted=[],
+        first_seen=T0,
+        last_seen=T0,
+        timeline={},
+        evidence={
+            "p_values": {"harvest": 0.002, "lockstep": 0.4},
+            "feature_p_values": {"payment_linked": 0.01, "signup_linked": 1.0},
+        },
+        estimated_exchanges_harvested=10,
+        risk=0.99,
+        flagged=True,
+    )
+    assert campaign_codes(campaign) == [
+        "campaign_member",
+        "campaign_harvest",
+        "campaign_shared_payment",
+    ]

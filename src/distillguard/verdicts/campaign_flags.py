@@ -64,7 +64,7 @@ class CampaignReplay:
             if not campaign.flagged:
                 continue
             risk = max(campaign.risk, self.policy.flag)
-            reasons = ";".join(campaign.reasons)
+            reasons = ";".join(campaign_codes(campaign))
             for member in campaign.members:
                 seen = flags.get(member)
                 if seen is None:
@@ -78,6 +78,27 @@ class CampaignReplay:
                     seen["campaign_id"] = campaign.campaign_id
                     seen["campaign_risk"] = max(risk, float(seen["campaign_risk"]))  # type: ignore[arg-type]
                     seen["campaign_reasons"] = reasons
+
+
+# Evidence whose p-value against the campaign's null groups is at most this becomes a code.
+EVIDENCE_P = 0.05
+_EVIDENCE_CODES = (
+    ("p_values", "harvest", "campaign_harvest"),
+    ("p_values", "lockstep", "campaign_lockstep"),
+    ("feature_p_values", "payment_linked", "campaign_shared_payment"),
+    ("feature_p_values", "signup_linked", "campaign_signup_burst"),
+    ("feature_p_values", "young_unverified", "campaign_young_unverified"),
+)
+
+
+def campaign_codes(campaign: Campaign) -> list[str]:
+    """Reason codes for a campaign member: membership plus each significant evidence family."""
+    codes = ["campaign_member"]
+    for table, name, code in _EVIDENCE_CODES:
+        p = campaign.evidence.get(table, {}).get(name)
+        if p is not None and p <= EVIDENCE_P:
+            codes.append(code)
+    return codes
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

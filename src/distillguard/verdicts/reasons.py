@@ -18,4 +18,13 @@ REASON_GLOSSARY: dict[str, str] = {
     "round_the_clock": "Activity is spread evenly over all hours: no human daily rhythm.",
     "output_maximising": "Many requests demand maximal, exhaustive output.",
     "fresh_account": "The account started sending requests within an hour of sign-up.",
+    "campaign_member": "Linked to a flagged cross-account campaign (see campaigns.json), and "
+    "the account itself made harvesting requests.",
+    "campaign_harvest": "The campaign's pooled traffic is far more harvest-like than groups of "
+    "the same size drawn from the same traffic.",
+    "campaign_lockstep": "The campaign's accounts send the same templates in the same minutes "
+    "far more often than chance allows.",
+    "campaign_shared_payment": "Many of the campaign's accounts share payment fingerprints.",
+    "campaign_signup_burst": "The campaign's accounts were created in a burst through one channel.",
+    "campaign_young_unverified": "The campaign's accounts are unusually young and unverified.",
 }
