@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -21,9 +21,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from distillguard.accounts.features import online_account_features
 from distillguard.campaigns import Campaign, campaigns_to_json
 from distillguard.engine.local import LocalEngine
-from distillguard.events.readers import Quarantine, ReadStats, read_accounts, read_events
+from distillguard.events import (
+    ChunkCollector,
+    LineChunk,
+    ParsedChunk,
+    Quarantine,
+    ReadStats,
+    Reject,
+    iter_chunks,
+    parse_chunk,
+    read_accounts,
+)
 from distillguard.events.readers import read_releases as read_release_file
 from distillguard.signals import compute_signals
+from distillguard.signals.schema import SIGNAL_SCHEMA
 from distillguard.verdicts.account_risk import AccountRiskModel
 from distillguard.verdicts.assemble import assemble_verdicts, write_verdicts
 from distillguard.verdicts.campaign_flags import CampaignReplay
@@ -41,7 +52,6 @@ class ScanConfig:
     workers: int = 0
     # How often (in event time) campaign detection re-runs: the online deployment's cadence.
     campaign_interval: timedelta = timedelta(hours=6)
-    batch_size: int = 20_000
     progress: bool = True
 
 
@@ -119,20 +129,24 @@ def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult
 def _signals(
     config: ScanConfig, engine: LocalEngine, quarantine: Quarantine, stats: ReadStats
 ) -> pa.Table:
-    batches = read_events(
-        list(config.events), quarantine, batch_size=config.batch_size, stats=stats
-    )
+    """Parse and compute signals in the workers; only chunk cutting, quarantine and
+    de-duplication stay in this process, so the text never comes back."""
+    collector = ChunkCollector(quarantine, stats)
     parts: list[pa.RecordBatch] = []
     with _progress(config.progress) as progress:
         task = progress.add_task("signals", total=None)
-        for out in engine.map_batches(batches, compute_signals):
-            parts.append(out)
-            progress.update(task, advance=out.num_rows)
+        for parsed in engine.map_batches(iter_chunks(list(config.events)), parse_and_signal):
+            parts.extend(collector.collect_runs(parsed))
+            progress.update(task, completed=stats.valid)
     if not parts:
-        from distillguard.signals.schema import SIGNAL_SCHEMA
-
         return SIGNAL_SCHEMA.empty_table()
-    return pa.Table.from_batches(parts)
+    return pa.Table.from_batches(parts, schema=SIGNAL_SCHEMA)
+
+
+def parse_and_signal(item: LineChunk | Reject) -> ParsedChunk:
+    """Worker stage: raw lines → validated events → per-request signals (row-aligned)."""
+    parsed = parse_chunk(item)
+    return replace(parsed, batch=compute_signals(parsed.batch))
 
 
 def _releases(path: Path | None) -> list[tuple[str, datetime]]:

@@ -36,3 +36,18 @@ def test_first_seen_matches_a_plain_set(batches: list[list[int]]) -> None:
             reference.add(value)
         assert seen.first_seen(np.array(batch, dtype=np.uint64)).tolist() == expected
     assert len(seen) == len(reference)
+
+
+def test_many_batches_stay_in_few_runs_and_match_a_plain_set() -> None:
+    rng = np.random.default_rng(3)
+    seen = SeenDigests()
+    reference: set[int] = set()
+    for size in rng.integers(0, 400, 300):
+        batch = rng.integers(0, 20_000, size, dtype=np.uint64)
+        expected = []
+        for value in batch.tolist():
+            expected.append(value not in reference)
+            reference.add(value)
+        assert seen.first_seen(batch).tolist() == expected
+    assert len(seen) == len(reference)
+    assert len(seen._runs) <= np.log2(len(reference)) + 1

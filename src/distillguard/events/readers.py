@@ -6,29 +6,28 @@ duplicate count or the blank count, so a run can always account for its whole in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from itertools import chain
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
-import pyarrow.parquet as pq
+from pyarrow.lib import concat_batches  # missing from the stubs of the top-level module
 
 from distillguard.events.account_record import parse_account
-from distillguard.events.dedup import SeenDigests, digests
+from distillguard.events.chunk_parser import parse_chunk, parse_records
+from distillguard.events.chunks import iter_chunks
+from distillguard.events.collector import ChunkCollector
 from distillguard.events.errors import EventError, type_name
-from distillguard.events.event_record import ROW_FIELDS, event_row
-from distillguard.events.openai_pairs import is_pair, pair_to_event
 from distillguard.events.quarantine import Quarantine
-from distillguard.events.schema import ACCOUNT_SCHEMA, EVENT_SCHEMA, RELEASE_SCHEMA
-from distillguard.events.sources import CorruptSourceError, LongLine, Source, detect, iter_lines
+from distillguard.events.schema import ACCOUNT_SCHEMA, RELEASE_SCHEMA
 from distillguard.events.stats import ReadStats
 from distillguard.events.timestamps import parse_ts
 
+if TYPE_CHECKING:
+    from distillguard.engine.local import LocalEngine
+
 DEFAULT_BATCH_SIZE = 20_000
-_MESSAGES_TYPE = EVENT_SCHEMA.field("messages").type
-_MESSAGE_FIELDS = tuple(_MESSAGES_TYPE.value_type)
 
 
 def read_events(
@@ -37,78 +36,47 @@ def read_events(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     stats: ReadStats | None = None,
+    engine: LocalEngine | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Yield ``EVENT_SCHEMA`` batches of at most ``batch_size`` valid events from ``paths``.
 
     Files are read in order, v1 records and OpenAI request/response pairs alike. Invalid
     records go to ``quarantine``; a repeated ``request_id`` (across all ``paths``) keeps its
-    first record and is counted in ``stats.duplicates`` (so a batch may hold fewer rows).
-    Every path is checked before any is read, so a missing or unsupported file raises at
-    once; ``stats`` is complete once the iterator is exhausted.
+    first record and is counted in ``stats.duplicates``. Every path is checked before any is
+    read, so a missing or unsupported file raises at once; ``stats`` is complete once the
+    iterator is exhausted. With an ``engine``, lines are parsed in its worker processes and
+    this one only decompresses, cuts and collects.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
-    sources = [detect(Path(path)) for path in paths]
-    stats = ReadStats() if stats is None else stats
-    seen = SeenDigests()
-    rows: list[tuple[Any, ...]] = []
-    for source in sources:
-        for line, raw, obj in _objects(source, quarantine, stats, batch_size):
-            try:
-                rows.append(event_row(pair_to_event(obj) if is_pair(obj) else obj))
-            except EventError as exc:
-                _reject(quarantine, stats, source, line, exc, raw, obj)
-                continue
-            if len(rows) >= batch_size:
-                yield _unique_batch(rows, seen, stats)
-                rows = []
+    collector = ChunkCollector(quarantine, ReadStats() if stats is None else stats)
+    chunks = iter_chunks(paths)
+    parsed = map(parse_chunk, chunks) if engine is None else engine.map_batches(chunks, parse_chunk)
+    runs = (run for chunk in parsed for run in collector.collect_runs(chunk))
+    yield from _rebatched(runs, batch_size)
+
+
+def _rebatched(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """``batches`` regrouped into batches of exactly ``size`` rows (the last one smaller).
+
+    Each output is a fresh copy: a slice of a larger batch would drag all of it along when
+    sent to another process.
+    """
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        pending.append(batch)
+        rows += batch.num_rows
+        while rows >= size:
+            last = pending.pop()
+            keep = last.num_rows - (rows - size)  # rows of ``last`` that go out now
+            yield concat_batches([*pending, last.slice(0, keep)])
+            pending = [last.slice(keep)] if keep < last.num_rows else []
+            rows -= size
     if rows:
-        yield _unique_batch(rows, seen, stats)
-
-
-def _unique_batch(
-    rows: list[tuple[Any, ...]], seen: SeenDigests, stats: ReadStats
-) -> pa.RecordBatch:
-    """The batch of ``rows`` whose ``request_id`` the run has not seen before."""
-    first = seen.first_seen(digests([row[1] for row in rows]))
-    if not first.all():
-        rows = [row for row, keep in zip(rows, first.tolist(), strict=True) if keep]
-    stats.duplicates += len(first) - len(rows)
-    stats.valid += len(rows)
-    return _events_batch(rows)
-
-
-def _events_batch(rows: Sequence[tuple[Any, ...]]) -> pa.RecordBatch:
-    """One ``EVENT_SCHEMA`` batch from ``event_row`` tuples."""
-    columns = dict(
-        zip(ROW_FIELDS, zip(*rows, strict=True) if rows else [()] * len(ROW_FIELDS), strict=True)
-    )
-    arrays = [
-        _messages_array(columns["roles"], columns["contents"])
-        if field.name == "messages"
-        else pa.array(columns[field.name], type=field.type)
-        for field in EVENT_SCHEMA
-    ]
-    return pa.RecordBatch.from_arrays(arrays, schema=EVENT_SCHEMA)
-
-
-def _messages_array(
-    roles: Sequence[tuple[str, ...]], contents: Sequence[tuple[str, ...]]
-) -> pa.Array:
-    # Built from flat role/content columns: several times faster than converting dicts.
-    offsets = [0]
-    total = 0
-    for row_roles in roles:
-        total += len(row_roles)
-        offsets.append(total)
-    values = pa.StructArray.from_arrays(
-        [
-            pa.array(list(chain.from_iterable(roles)), pa.string()),
-            pa.array(list(chain.from_iterable(contents)), pa.string()),
-        ],
-        fields=list(_MESSAGE_FIELDS),
-    )
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=_MESSAGES_TYPE)
+        yield concat_batches(pending)
 
 
 def read_accounts(path: Path, quarantine: Quarantine, stats: ReadStats | None = None) -> pa.Table:
@@ -117,25 +85,26 @@ def read_accounts(path: Path, quarantine: Quarantine, stats: ReadStats | None = 
     Invalid records go to ``quarantine``; so does a repeated ``account_id`` (its first record
     is kept), since two differing descriptions of one account cannot both be right.
     """
-    source = detect(Path(path))
-    stats = ReadStats() if stats is None else stats
+    collector = ChunkCollector(quarantine, ReadStats() if stats is None else stats)
     first_line: dict[str, int] = {}
-    rows: list[dict[str, Any]] = []
-    for line, raw, obj in _objects(source, quarantine, stats, DEFAULT_BATCH_SIZE):
-        try:
-            row = parse_account(obj)
-            account_id = row["account_id"]
-            if account_id in first_line:
-                raise EventError(
-                    f"duplicate account_id {account_id!r} (first on line {first_line[account_id]})",
-                    "duplicate_account",
-                )
-        except EventError as exc:
-            _reject(quarantine, stats, source, line, exc, raw, obj)
-            continue
+
+    def first_account(line: int, obj: dict[str, Any]) -> dict[str, Any]:
+        row = parse_account(obj)
+        account_id = row["account_id"]
+        if account_id in first_line:
+            raise EventError(
+                f"duplicate account_id {account_id!r} (first on line {first_line[account_id]})",
+                "duplicate_account",
+            )
         first_line[account_id] = line
-        rows.append(row)
-    stats.valid += len(rows)
+        return row
+
+    rows: list[dict[str, Any]] = []
+    for item in iter_chunks([path]):
+        records, tally = parse_records(item, first_account)
+        collector.tally(tally)
+        rows.extend(records)
+    collector.stats.valid += len(rows)
     return pa.Table.from_pylist(rows, schema=ACCOUNT_SCHEMA)
 
 
@@ -171,68 +140,3 @@ def read_releases(path: Path) -> pa.Table:
             raise ValueError(f"{where}: {exc.reason}") from None
         rows.append({"name": name, "ts": ts})
     return pa.Table.from_pylist(rows, schema=RELEASE_SCHEMA)
-
-
-def _objects(
-    source: Source, quarantine: Quarantine, stats: ReadStats, batch_size: int
-) -> Iterator[tuple[int, bytes | None, dict[str, Any]]]:
-    """``(line, raw, object)`` for each JSON object of ``source``; ``raw`` is ``None`` for
-    Parquet rows. Blank lines are counted; everything else that is not an object is
-    quarantined, including a file that cannot be read to its end."""
-    line = 0
-    try:
-        if source.kind == "parquet":
-            for line, obj in enumerate(_parquet_rows(source, batch_size), 1):
-                yield line, None, obj
-            stats.lines += line
-            return
-        for line, text in enumerate(iter_lines(source), 1):
-            if isinstance(text, LongLine):
-                error = EventError(f"line is {text.length} bytes, over the limit", "line_too_long")
-                _reject(quarantine, stats, source, line, error, text.prefix, None)
-                continue
-            try:
-                obj = orjson.loads(text)
-            except orjson.JSONDecodeError as exc:
-                if text.isspace() or not text:
-                    stats.blank += 1
-                else:
-                    error = EventError(f"invalid JSON: {exc}", "invalid_json")
-                    _reject(quarantine, stats, source, line, error, text, None)
-                continue
-            if type(obj) is not dict:
-                error = EventError(f"not a JSON object: got {type_name(obj)}", "not_an_object")
-                _reject(quarantine, stats, source, line, error, text, None)
-                continue
-            yield line, text, obj
-    except CorruptSourceError as exc:
-        line += 1
-        reason = f"{exc.reason} (records before line {line} were read)"
-        _reject(quarantine, stats, source, line, EventError(reason, "corrupt_file"), exc.tail, None)
-    stats.lines += line
-
-
-def _parquet_rows(source: Source, batch_size: int) -> Iterator[dict[str, Any]]:
-    """Rows of a Parquet file as dicts; a file that cannot be read raises
-    ``CorruptSourceError`` after the rows read before the fault."""
-    try:
-        for batch in pq.ParquetFile(source.path).iter_batches(batch_size=batch_size):
-            yield from batch.to_pylist()
-    except (OSError, pa.ArrowException) as exc:
-        raise CorruptSourceError(f"cannot read Parquet file: {exc}") from None
-
-
-def _reject(
-    quarantine: Quarantine,
-    stats: ReadStats,
-    source: Source,
-    line: int,
-    error: EventError,
-    raw: bytes | None,
-    obj: dict[str, Any] | None,
-) -> None:
-    if raw is None:
-        raw = orjson.dumps(obj, default=str)
-    quarantine.add(str(source.path), line, error.reason, raw)
-    stats.quarantined += 1
-    stats.reasons[error.category] += 1

@@ -9,6 +9,7 @@ amount of harvest evidence, so that one odd request never flags an account.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,24 +33,19 @@ class AccountRiskModel:
         f = _columns(features)
         harvest = f["harvest_share"]
         evidence = 1.0 - np.exp(-f["harvest_mass"] / self.evidence_scale)
-        automation = self.automation(features)
+        automation = _automation(f)
         risk = (
             harvest * evidence * (self.automation_floor + (1 - self.automation_floor) * automation)
         )
         risk[f["n"] < self.min_events] = 0.0
         return np.clip(risk, 0.0, 1.0)
 
-    def automation(self, features: pa.Table) -> np.ndarray:
-        """How pipeline-like the traffic is: single-turn, templated, round-the-clock, maximal."""
-        f = _columns(features)
-        templated = np.where(f["n"] >= 5, f["template_top_share"], 0.0)
-        round_clock = np.clip(f["diurnal_entropy"] / MAX_DIURNAL_ENTROPY, 0.0, 1.0)
-        parts = np.vstack([f["single_turn_share"], templated, round_clock, f["output_max_share"]])
-        return np.asarray(parts.mean(axis=0))
+    def reasons(self, features: pa.Table, rows: Sequence[int]) -> list[list[str]]:
+        """Reason codes for each of ``rows``, strongest first."""
+        columns = _columns(features)
+        return [self._row_reasons({k: float(v[r]) for k, v in columns.items()}) for r in rows]
 
-    def reasons(self, features: pa.Table, row: int) -> list[str]:
-        """Reason codes for one row, strongest first."""
-        f = {k: float(v[row]) for k, v in _columns(features).items()}
+    def _row_reasons(self, f: dict[str, float]) -> list[str]:
         codes: list[str] = []
         shares = {
             "intent_cot_elicitation": f["cot_share"],
@@ -75,6 +71,14 @@ class AccountRiskModel:
         if not math.isnan(age) and age < 1.0:
             codes.append("fresh_account")
         return codes
+
+
+def _automation(f: dict[str, np.ndarray]) -> np.ndarray:
+    """How pipeline-like the traffic is: single-turn, templated, round-the-clock, maximal."""
+    templated = np.where(f["n"] >= 5, f["template_top_share"], 0.0)
+    round_clock = np.clip(f["diurnal_entropy"] / MAX_DIURNAL_ENTROPY, 0.0, 1.0)
+    parts = np.vstack([f["single_turn_share"], templated, round_clock, f["output_max_share"]])
+    return np.asarray(parts.mean(axis=0))
 
 
 def _columns(features: pa.Table) -> dict[str, np.ndarray]:

@@ -21,8 +21,11 @@ VERDICT_COLUMNS = (
     "reasons",
 )
 
-# Requests with a harvesting intent a campaign member must have made before it is flagged.
+# What a campaign member must itself have sent before the campaign flags it: one request
+# classified as harvesting, or harvest probability mass adding up to this many requests
+# (agentic harvesting is often only partly distinguishable from benign tool use).
 MEMBER_MIN_HARVEST = 1
+MEMBER_MIN_HARVEST_MASS = 2.0
 
 # Campaign flags: one row per (account, campaign) with the time the account joined a flagged
 # campaign, as found by the online campaign tracker.
@@ -45,14 +48,17 @@ def assemble_verdicts(
     campaign_flags: pa.Table | None = None,
 ) -> pl.DataFrame:
     """One row per account with the verdict columns (typed; ``write_verdicts`` formats them)."""
-    df = pl.from_arrow(features.select(["ts", "account_id", "harvest_count"]))
+    df = pl.from_arrow(features.select(["ts", "account_id", "harvest_count", "harvest_mass"]))
     assert isinstance(df, pl.DataFrame)
     df = df.with_columns(pl.Series("risk", risk), pl.int_range(0, pl.len()).alias("_row"))
     per_account = df.group_by("account_id").agg(
         pl.col("risk").max().alias("account_risk"),
         pl.col("ts").filter(pl.col("risk") >= policy.flag).min().alias("account_flagged_at"),
         pl.col("ts")
-        .filter(pl.col("harvest_count") >= MEMBER_MIN_HARVEST)
+        .filter(
+            (pl.col("harvest_count") >= MEMBER_MIN_HARVEST)
+            | (pl.col("harvest_mass") >= MEMBER_MIN_HARVEST_MASS)
+        )
         .min()
         .alias("_harvested_at"),
         pl.col("_row").sort_by("risk", descending=True).first().alias("_best_row"),
@@ -61,7 +67,7 @@ def assemble_verdicts(
     per_account = per_account.with_columns(
         pl.Series(
             "account_reasons",
-            [";".join(model.reasons(features, r)) for r in rows],
+            [";".join(codes) for codes in model.reasons(features, rows)],
             dtype=pl.Utf8,
         )
     ).drop("_best_row")
