@@ -111,6 +111,8 @@ def _print_scan_summary(result: ScanResult) -> None:
     table.add_row("campaigns", f"{len(result.campaigns):,}")
     rate = result.events / result.seconds if result.seconds else 0.0
     table.add_row("time", f"{result.seconds:.1f} s ({rate:,.0f} events/s)")
+    for stage, seconds in result.timings.items():
+        table.add_row(f"  {stage}", f"{seconds:.1f} s")
     console.print(table)
     actions = result.verdicts["action"].value_counts().sort("action")
     at = Table(title="actions")
