@@ -157,3 +157,54 @@ def evaluate_cmd(
     if out is not None:
         write_evaluation_json(out, result)
         console.print(f"evaluation: [bold]{out}[/bold]")
+
+
+@app.command()
+def calibrate(
+    verdicts: Annotated[Path, typer.Option(help="verdicts.csv of a scan of benign traffic.")],
+    out: Annotated[Path, typer.Option(help="Write the calibrated policy JSON here.")],
+    target_fpr: Annotated[float, typer.Option(help="Share of benign accounts to flag.")] = 0.001,
+    labels: Annotated[
+        Path | None, typer.Option(help="labels.csv: use only accounts labelled benign.")
+    ] = None,
+    policy: Annotated[Path | None, typer.Option(help="Base policy JSON to adjust.")] = None,
+) -> None:
+    """Set the flag threshold from benign traffic only, to a target false-positive rate."""
+    import numpy as np
+
+    from distillguard.evaluate.inputs import InputFileError, read_labels, read_verdicts
+    from distillguard.verdicts.calibration import calibrate as run_calibration
+
+    try:
+        table = read_verdicts(verdicts)
+        benign = None
+        if labels is not None:
+            label_table = read_labels(labels)
+            is_benign = zip(
+                label_table.column("account_id").to_pylist(),
+                label_table.column("is_attack").to_pylist(),
+                strict=True,
+            )
+            benign = {a for a, attack in is_benign if not attack}
+    except InputFileError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    risks = [
+        risk
+        for account, risk, reasons in zip(
+            table.column("account_id").to_pylist(),
+            table.column("risk").to_pylist(),
+            table.column("reasons").to_pylist(),
+            strict=True,
+        )
+        if (benign is None or account in benign) and "allowlisted" not in (reasons or [])
+    ]
+    try:
+        result = run_calibration(np.array(risks, dtype=np.float64), target_fpr)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    calibrated = result.apply(Policy.load(policy) if policy else Policy())
+    calibrated.dump(out)
+    console.print(
+        f"flag threshold {result.threshold:.4f} from {result.benign_accounts:,} benign accounts: "
+        f"{result.achieved_fpr:.4%} flagged (target {target_fpr:.4%}); policy: [bold]{out}[/bold]"
+    )

@@ -120,3 +120,55 @@ def test_scan_rejects_a_missing_file(tmp_path: Path) -> None:
 
 def _injected_malformed(scenario: dict) -> int:
     return int(scenario["injected"]["malformed_total"])
+
+
+def test_calibrate_writes_a_policy_the_scan_accepts(
+    scanned: tuple[Path, Path], tmp_path: Path
+) -> None:
+    data, out = scanned
+    policy = tmp_path / "policy.json"
+    result = runner.invoke(
+        app,
+        [
+            "calibrate",
+            "--verdicts",
+            str(out / "verdicts.csv"),
+            "--labels",
+            str(data / "labels.csv"),
+            "--target-fpr",
+            "0.01",
+            "--out",
+            str(policy),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    cut = json.loads(policy.read_text())
+    with (out / "verdicts.csv").open() as fh:
+        verdicts = {r["account_id"]: r for r in csv.DictReader(fh)}
+    with (data / "labels.csv").open() as fh:
+        benign = [
+            float(verdicts[r["account_id"]]["risk"])
+            for r in csv.DictReader(fh)
+            if r["is_attack"] == "false"
+            and "allowlisted" not in verdicts[r["account_id"]]["reasons"]
+        ]
+    assert 0.25 <= cut["flag"] <= 1.0
+    assert sum(r >= cut["flag"] for r in benign) <= 0.01 * len(benign)
+    rescan = runner.invoke(
+        app,
+        [
+            "scan",
+            str(data / "events.jsonl.gz"),
+            "--accounts",
+            str(data / "accounts.jsonl"),
+            "--policy",
+            str(policy),
+            "--out",
+            str(tmp_path / "rescan"),
+            "--workers",
+            "1",
+            "--no-progress",
+            "--no-report",
+        ],
+    )
+    assert rescan.exit_code == 0, rescan.output
