@@ -81,9 +81,8 @@ def main() -> None:
         print("| population | accounts | flagged | FPR |")
         print("|---|---|---|---|")
         for p in ev["populations"]:
-            print(
-                f"| {p['population']} | {p['accounts']} | {p['flagged']} | {_f(p['false_positive_rate'], 4)} |"
-            )
+            fpr = _f(p["false_positive_rate"], 4)
+            print(f"| {p['population']} | {p['accounts']} | {p['flagged']} | {fpr} |")
         o = ev["overall"]
         print(
             f"overall: precision {_f(o['precision'])} recall {_f(o['recall'])} "

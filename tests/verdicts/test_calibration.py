@@ -44,5 +44,5 @@ def test_rejects_bad_input() -> None:
         calibrate(np.array([]), 0.01)
     with pytest.raises(ValueError, match="target_fpr"):
         calibrate(np.array([0.1]), 1.5)
-    with pytest.raises(ValueError, match="risk 1.0"):
+    with pytest.raises(ValueError, match=r"risk 1\.0"):
         calibrate(np.array([1.0, 0.2]), 0.0)
