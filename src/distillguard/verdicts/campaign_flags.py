@@ -6,7 +6,7 @@ a campaign member at checkpoint T is a flag an online deployment would have rais
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -17,6 +17,16 @@ from distillguard.campaigns import Campaign, CampaignConfig, CampaignTracker
 from distillguard.events.schema import ACCOUNT_SCHEMA
 from distillguard.verdicts.assemble import CAMPAIGN_FLAG_SCHEMA
 from distillguard.verdicts.policy import Policy
+
+
+@dataclass
+class _MemberFlag:
+    """One account's campaign flag; field names are CAMPAIGN_FLAG_SCHEMA's columns."""
+
+    campaign_id: str
+    campaign_risk: float
+    campaign_flagged_at: datetime
+    campaign_reasons: str
 
 
 @dataclass
@@ -42,7 +52,7 @@ class CampaignReplay:
         edges = np.arange(ts[0] + step, ts[-1] + step + 1, step)
         bounds = np.searchsorted(ts, edges, side="left")
         task = progress.add_task("campaigns", total=len(bounds)) if progress else None
-        flags: dict[str, dict[str, object]] = {}
+        flags: dict[str, _MemberFlag] = {}
         campaigns: list[Campaign] = []
         lo = 0
         for hi in bounds:
@@ -54,11 +64,11 @@ class CampaignReplay:
                 lo = hi
             if progress is not None and task is not None:
                 progress.advance(task)
-        rows = [{"account_id": a, **f} for a, f in flags.items()]
+        rows = [{"account_id": a, **asdict(f)} for a, f in flags.items()]
         return pa.Table.from_pylist(rows, schema=CAMPAIGN_FLAG_SCHEMA), campaigns
 
     def _flag_members(
-        self, campaigns: list[Campaign], as_of: datetime, flags: dict[str, dict[str, object]]
+        self, campaigns: list[Campaign], as_of: datetime, flags: dict[str, _MemberFlag]
     ) -> None:
         for campaign in campaigns:
             if not campaign.flagged:
@@ -68,16 +78,11 @@ class CampaignReplay:
             for member in campaign.members:
                 seen = flags.get(member)
                 if seen is None:
-                    flags[member] = {
-                        "campaign_id": campaign.campaign_id,
-                        "campaign_risk": risk,
-                        "campaign_flagged_at": as_of,
-                        "campaign_reasons": reasons,
-                    }
+                    flags[member] = _MemberFlag(campaign.campaign_id, risk, as_of, reasons)
                 else:  # keep the first flag time; follow the campaign as it grows
-                    seen["campaign_id"] = campaign.campaign_id
-                    seen["campaign_risk"] = max(risk, float(seen["campaign_risk"]))  # type: ignore[arg-type]
-                    seen["campaign_reasons"] = reasons
+                    seen.campaign_id = campaign.campaign_id
+                    seen.campaign_risk = max(risk, seen.campaign_risk)
+                    seen.campaign_reasons = reasons
 
 
 # Evidence whose p-value against the campaign's null groups is at most this becomes a code.
