@@ -1,7 +1,9 @@
 """In-process engine: runs stage functions over Arrow data on all local cores.
 
 Stages are plain picklable functions, so the same functions run unchanged on a Spark engine
-(``mapInArrow`` for batch stages, ``applyInArrow`` for keyed stages).
+(``mapInArrow`` for batch stages such as ``scan.parse_and_signal``, ``applyInArrow`` for keyed
+stages such as ``accounts.features.online_account_features``, which accepts any set of whole
+accounts). Keyed stages run in this process: Polars already spreads them over every core.
 """
 
 from __future__ import annotations
@@ -15,10 +17,6 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self, TypeVar
 
-import numpy as np
-import polars as pl
-import pyarrow as pa
-
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -29,7 +27,7 @@ def _default_workers() -> int:
 
 @dataclass
 class LocalEngine:
-    """Runs batch and keyed stages in one process pool; ``workers=1`` runs inline.
+    """Runs batch stages in one process pool; ``workers=1`` runs inline.
 
     Workers are *spawned*, not forked: Polars, numba and Arrow keep thread pools that a
     forked child inherits in a locked state. Use as a context manager so the pool (and its
@@ -72,29 +70,8 @@ class LocalEngine:
         while pending:
             yield pending.popleft().result()
 
-    def map_partitions(
-        self, table: pa.Table, key: str, fn: Callable[[pa.Table], pa.Table], partitions: int = 0
-    ) -> pa.Table:
-        """Split ``table`` by a hash of ``key`` so each key lands whole in one partition.
-
-        ``fn`` sees complete groups (for example all events of one account) and nothing else.
-        """
-        n = partitions or self.workers
-        if table.num_rows == 0 or n <= 1:
-            return fn(table)
-        bucket = _buckets(table[key], n)
-        parts = [table.filter(pa.array(bucket == i)) for i in range(n)]
-        results = list(self.map_batches(parts, fn))
-        return pa.concat_tables([r for r in results if r.num_rows] or results[:1])
-
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool
-
-
-def _buckets(column: pa.ChunkedArray, n: int) -> np.ndarray:
-    """Partition number of each row: a 64-bit hash of the key, the same within one run."""
-    hashed = pl.Series(column.combine_chunks()).cast(pl.Utf8).hash(seed=0)
-    return (hashed % n).to_numpy()
