@@ -15,7 +15,7 @@ from pathlib import Path
 BIN = Path(sys.executable).parent / "distillguard"
 
 
-def run(seed: int, scale: float, prompts: str | None, root: Path) -> dict:
+def run(seed: int, scale: float, prompts: str | None, root: Path, policy: str | None) -> dict:
     data, out = root / f"data-{seed}", root / f"out-{seed}"
     if not (data / "labels.csv").exists():
         cmd = [str(BIN), "simulate", "--scale", str(scale), "--seed", str(seed), "--out", str(data)]
@@ -35,6 +35,7 @@ def run(seed: int, scale: float, prompts: str | None, root: Path) -> dict:
             str(out),
             "--no-progress",
             "--no-report",
+            *(["--policy", policy] if policy else []),
         ],
         check=True,
         stderr=subprocess.DEVNULL,
@@ -49,6 +50,8 @@ def run(seed: int, scale: float, prompts: str | None, root: Path) -> dict:
             str(out / "verdicts.csv"),
             "--events",
             str(data / "events.jsonl.gz"),
+            "--event-labels",
+            str(data / "event_labels.csv.gz"),
             "--out",
             str(out / "evaluation.json"),
         ],
@@ -65,10 +68,11 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--prompts", default=None)
     parser.add_argument("--root", type=Path, default=Path("/tmp/dg-eval"))
+    parser.add_argument("--policy", default=None, help="policy JSON passed to scan")
     args = parser.parse_args()
     tag = f"scale{args.scale:g}" + ("-prompts" if args.prompts else "")
     for seed in (int(s) for s in args.seeds.split(",")):
-        ev = run(seed, args.scale, args.prompts, args.root / tag)
+        ev = run(seed, args.scale, args.prompts, args.root / tag, args.policy)
         print(f"\n## seed {seed}")
         print("| campaign | accounts | recall | exch-recall | HBD | purity |")
         print("|---|---|---|---|---|---|")

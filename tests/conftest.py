@@ -40,6 +40,7 @@ def signal_row(account: str, minutes: float, request_id: str, **over: Any) -> di
         "p_sweep": 0.0,
         "template_hash": zlib.crc32(request_id.encode()),
         "lsh_bands": [zlib.crc32(f"{request_id}/{i}".encode()) for i in range(LSH_BANDS)],
+        "prompt_hash": zlib.crc32(f"exact/{request_id}".encode()),
         "system_hash": 0,
         "tools_hash": 0,
         "n_tools": 0,

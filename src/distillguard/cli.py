@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from distillguard.verdicts.policy import Policy
 
 if TYPE_CHECKING:
-    from distillguard.scan import ScanResult
+    from distillguard.scan import ScanConfig, ScanResult
 
 app = typer.Typer(
     add_completion=False,
@@ -33,6 +36,13 @@ def simulate(
     prompts: Annotated[
         Path | None, typer.Option(help="Folder of real prompt corpora to mix in.")
     ] = None,
+    adversary: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Evasive attacker variant, repeatable: paraphrase, random_timing, "
+            "ip_per_account or benign_mix."
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Write labelled, simulated traffic: events, accounts, labels, scenario, releases."""
@@ -41,12 +51,16 @@ def simulate(
 
     if prompts is not None and not prompts.is_dir():
         raise typer.BadParameter(f"--prompts must be a folder: {prompts}")
+    variants = tuple(adversary or ())
     try:
-        config = scenario_config(scenario, scale=scale, seed=seed, prompts_dir=prompts)
+        config = scenario_config(
+            scenario, scale=scale, seed=seed, prompts_dir=prompts, adversary=variants
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     result = run_simulation(config, out, progress=progress)
-    table = Table(title=f"simulated scenario {scenario!r} (seed {seed}, scale {scale:g})")
+    evasive = f", adversary {'+'.join(variants)}" if variants else ""
+    table = Table(title=f"simulated scenario {scenario!r} (seed {seed}, scale {scale:g}{evasive})")
     table.add_column("what")
     table.add_column("count", justify="right")
     for what, n in (
@@ -71,17 +85,50 @@ def scan(
     labels: Annotated[
         Path | None, typer.Option(help="labels.csv, to add an evaluation to the report.")
     ] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (0 = all cores).")] = 0,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (0 = all cores; --follow uses none).")
+    ] = 0,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     report: Annotated[bool, typer.Option(help="Write out/report.html.")] = True,
+    campaign_interval: Annotated[
+        float, typer.Option(help="Hours of event time between campaign detections.")
+    ] = 6.0,
+    follow: Annotated[
+        bool, typer.Option(help="Keep scoring one growing plain JSONL file until stopped.")
+    ] = False,
+    poll: Annotated[
+        float | None, typer.Option(help="--follow: seconds between reads at the end [1].")
+    ] = None,
+    idle_exit: Annotated[
+        float | None, typer.Option(help="--follow: stop after this many seconds without data.")
+    ] = None,
+    lateness: Annotated[
+        float | None,
+        typer.Option(help="--follow: seconds of event time to wait for out-of-order events [60]."),
+    ] = None,
+    ablate: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Switch a signal family off, to measure what it contributes (repeatable; "
+            "see docs/detection.md)."
+        ),
+    ] = None,
 ) -> None:
     """Scan event logs and write verdicts.csv, campaigns.json, quarantine.jsonl, report.html."""
+    from distillguard.ablation import check_families
     from distillguard.scan import ScanConfig
     from distillguard.scan import scan as run_scan
 
-    missing = [p for p in [*events, accounts, releases, policy, labels] if p and not p.exists()]
+    inputs = [accounts, releases, policy, labels]  # a followed file may not exist yet
+    missing = [p for p in [*([] if follow else events), *inputs] if p and not p.exists()]
     if missing:
         raise typer.BadParameter(f"no such file: {', '.join(map(str, missing))}")
+    if campaign_interval <= 0:
+        raise typer.BadParameter("--campaign-interval must be positive")
+    try:
+        ablated = check_families(ablate or [])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     config = ScanConfig(
         events=events,
         out=out,
@@ -89,15 +136,65 @@ def scan(
         releases=releases,
         policy=Policy.load(policy) if policy else Policy(),
         workers=workers,
+        campaign_interval=timedelta(hours=campaign_interval),
+        ablate=ablated,
         progress=progress,
     )
-    result = run_scan(config)
+    if follow:
+        result = _follow(config, poll, idle_exit, lateness)
+    elif (poll, idle_exit, lateness) != (None, None, None):
+        raise typer.BadParameter("--poll, --idle-exit and --lateness need --follow")
+    else:
+        result = run_scan(config)
     _print_scan_summary(result)
     if report:
         from distillguard.evidence.scan_report import write_scan_report
 
         path = write_scan_report(result, config, labels=labels)
         console.print(f"report: [bold]{path}[/bold]")
+
+
+def _follow(
+    config: ScanConfig, poll: float | None, idle_exit: float | None, lateness: float | None
+) -> ScanResult:
+    """``scan --follow``: one status line per poll; exit code 2 for a file it cannot follow."""
+    from distillguard.events.tail import NotFollowableError, check_followable
+    from distillguard.follow import FollowConfig, PollStatus, follow
+
+    if len(config.events) != 1:
+        raise typer.BadParameter(f"--follow reads exactly one file, got {len(config.events)}")
+    if (poll is not None and poll <= 0) or (idle_exit or 0) < 0 or (lateness or 0) < 0:
+        raise typer.BadParameter("--poll must be positive; --idle-exit, --lateness not negative")
+    try:
+        check_followable(config.events[0])
+    except NotFollowableError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    settings = FollowConfig(
+        config,
+        poll=1.0 if poll is None else poll,
+        idle_exit=idle_exit,
+        lateness=timedelta(seconds=60.0 if lateness is None else lateness),
+    )
+
+    def show(status: PollStatus) -> None:
+        for notice in status.notices:
+            _say(f"[yellow]{escape(notice)}[/yellow]", notice, config.progress)
+        stamp = datetime.now().strftime("%H:%M:%S")
+        line = status.line()
+        _say(f"[dim]{stamp}[/dim] {escape(line)}", f"{stamp} {line}", config.progress)
+
+    try:
+        return follow(settings, show)
+    except NotFollowableError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+
+
+def _say(rich: str, plain: str, fancy: bool) -> None:
+    if fancy:
+        console.print(rich, highlight=False)
+    else:
+        print(plain, file=sys.stderr, flush=True)
 
 
 def _print_scan_summary(result: ScanResult) -> None:
@@ -131,6 +228,13 @@ def evaluate_cmd(
         list[Path] | None,
         typer.Option(help="Event logs, for harvest-before-detection (repeatable)."),
     ] = None,
+    event_labels: Annotated[
+        Path | None,
+        typer.Option(
+            help="event_labels.csv.gz from the simulator: exact per-exchange harvest labels, "
+            "so harvest-before-detection counts exchanges instead of estimating them."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Write the evaluation as JSON here.")] = None,
 ) -> None:
     """Score verdicts against ground-truth labels: per campaign, per population, overall."""
@@ -150,13 +254,25 @@ def evaluate_cmd(
         attack = label_table.filter(label_table.column("is_attack"))
         ids = {str(a) for a in attack.column("account_id").to_pylist()}
         # The scan already quarantined bad records; here they only need skipping.
+        harvest_ids = _harvest_request_ids(event_labels) if event_labels else None
         with Quarantine(Path(os.devnull)) as quarantine:
-            event_times = collect_event_times(read_events(events, quarantine), ids)
+            event_times = collect_event_times(read_events(events, quarantine), ids, harvest_ids)
     result = evaluate(label_table, verdict_table, event_times)
     print_evaluation(result, Console())
     if out is not None:
         write_evaluation_json(out, result)
         console.print(f"evaluation: [bold]{out}[/bold]")
+
+
+def _harvest_request_ids(path: Path) -> set[str]:
+    """Request ids labelled as harvesting exchanges in a simulator event_labels.csv(.gz)."""
+    import polars as pl
+
+    try:
+        labels = pl.read_csv(path, columns=["request_id", "harvest"])
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise typer.BadParameter(f"cannot read event labels {path}: {exc}") from exc
+    return set(labels.filter(pl.col("harvest"))["request_id"].to_list())
 
 
 @app.command()
@@ -167,6 +283,20 @@ def calibrate(
     labels: Annotated[
         Path | None, typer.Option(help="labels.csv: use only accounts labelled benign.")
     ] = None,
+    population_fpr: Annotated[
+        float | None,
+        typer.Option(
+            help="With --labels: also flag at most this share of each benign population "
+            "(hard negatives such as evaluation harnesses are few but must stay clean)."
+        ),
+    ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option(
+            help="shared_keys.csv of the same benign scan: also measure the benign harvest "
+            "share of shared keys (key_benign_rate)."
+        ),
+    ] = None,
     policy: Annotated[Path | None, typer.Option(help="Base policy JSON to adjust.")] = None,
 ) -> None:
     """Set the flag threshold from benign traffic only, to a target false-positive rate."""
@@ -174,35 +304,57 @@ def calibrate(
 
     from distillguard.evaluate.inputs import InputFileError, read_labels, read_verdicts
     from distillguard.verdicts.calibration import calibrate as run_calibration
+    from distillguard.verdicts.calibration import calibrate_populations
 
     try:
         table = read_verdicts(verdicts)
-        benign = None
+        benign: dict[str, str] | None = None
         if labels is not None:
             label_table = read_labels(labels)
-            is_benign = zip(
+            rows = zip(
                 label_table.column("account_id").to_pylist(),
+                label_table.column("population").to_pylist(),
                 label_table.column("is_attack").to_pylist(),
                 strict=True,
             )
-            benign = {a for a, attack in is_benign if not attack}
+            benign = {str(a): str(pop) for a, pop, attack in rows if not attack}
     except InputFileError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    risks = [
-        risk
-        for account, risk, reasons in zip(
-            table.column("account_id").to_pylist(),
-            table.column("risk").to_pylist(),
-            table.column("reasons").to_pylist(),
-            strict=True,
-        )
-        if (benign is None or account in benign) and "allowlisted" not in (reasons or [])
-    ]
+    if population_fpr is not None and benign is None:
+        raise typer.BadParameter("--population-fpr needs --labels (it needs the populations)")
+    by_population: dict[str, list[float]] = {}
+    for account, risk, reasons in zip(
+        table.column("account_id").to_pylist(),
+        table.column("risk").to_pylist(),
+        table.column("reasons").to_pylist(),
+        strict=True,
+    ):
+        if (benign is None or account in benign) and "allowlisted" not in (reasons or []):
+            population = benign[str(account)] if benign else "all"
+            by_population.setdefault(population, []).append(float(risk or 0.0))
     try:
-        result = run_calibration(np.array(risks, dtype=np.float64), target_fpr)
+        if population_fpr is None:
+            every = [r for risks in by_population.values() for r in risks]
+            result = run_calibration(np.array(every, dtype=np.float64), target_fpr)
+        else:
+            arrays = {k: np.array(v, dtype=np.float64) for k, v in by_population.items()}
+            result = calibrate_populations(arrays, target_fpr, population_fpr)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     calibrated = result.apply(Policy.load(policy) if policy else Policy())
+    if keys is not None:
+        import dataclasses
+
+        import polars as pl
+
+        from distillguard.campaigns.shared_keys import benign_key_rate
+
+        try:
+            rate = benign_key_rate(pl.read_csv(keys))
+        except (OSError, pl.exceptions.PolarsError, ValueError) as exc:
+            raise typer.BadParameter(f"cannot calibrate on {keys}: {exc}") from exc
+        calibrated = dataclasses.replace(calibrated, key_benign_rate=rate)
+        console.print(f"benign harvest share of shared keys: {rate:.4f}")
     calibrated.dump(out)
     console.print(
         f"flag threshold {result.threshold:.4f} from {result.benign_accounts:,} benign accounts: "

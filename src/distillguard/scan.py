@@ -13,12 +13,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from distillguard.ablation import ablate_accounts, ablate_signals
 from distillguard.accounts.features import online_account_features
 from distillguard.campaigns import Campaign, campaigns_to_json
+from distillguard.campaigns.shared_keys import SharedKeyConfig, key_summary
 from distillguard.engine.local import LocalEngine
 from distillguard.events import (
     ChunkCollector,
@@ -35,8 +38,12 @@ from distillguard.events.readers import read_releases as read_release_file
 from distillguard.signals import compute_signals
 from distillguard.signals.schema import SIGNAL_SCHEMA
 from distillguard.verdicts.account_risk import AccountRiskModel
-from distillguard.verdicts.assemble import assemble_verdicts, write_verdicts
-from distillguard.verdicts.campaign_flags import CampaignReplay
+from distillguard.verdicts.assemble import (
+    CAMPAIGN_FLAG_SCHEMA,
+    assemble_verdicts,
+    write_verdicts,
+)
+from distillguard.verdicts.campaign_flags import CampaignReplay, shared_key_campaign_flags
 from distillguard.verdicts.policy import Policy
 
 
@@ -51,6 +58,9 @@ class ScanConfig:
     workers: int = 0
     # How often (in event time) campaign detection re-runs: the online deployment's cadence.
     campaign_interval: timedelta = timedelta(hours=6)
+    shared_keys: SharedKeyConfig = field(default_factory=SharedKeyConfig)
+    # Signal families switched off (``distillguard.ablation.FAMILIES``), for ablation runs.
+    ablate: frozenset[str] = frozenset()
     progress: bool = True
 
 
@@ -92,22 +102,25 @@ def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult
         t = time.perf_counter()
         signals = _signals(config, engine, quarantine, stats)
         timings["read+signals"] = time.perf_counter() - t
-    t = time.perf_counter()
     signals = signals.sort_by([("ts", "ascending"), ("request_id", "ascending")])
-    # Polars runs the window functions on all cores in this process: cheaper than shipping
-    # account partitions (a copy of the signal table) to the workers.
-    features = online_account_features(signals, accounts)
-    risk = config.model.score(features)
-    timings["accounts"] = time.perf_counter() - t
+    off = config.ablate
+    if off:
+        signals = ablate_signals(signals, off)
+        accounts = ablate_accounts(accounts, off)
     t = time.perf_counter()
-    with _progress(config.progress) as progress:
-        replay = CampaignReplay(accounts, config.policy, interval=config.campaign_interval)
-        campaign_flags, campaigns = replay.run(signals, progress)
+    campaign_flags = CAMPAIGN_FLAG_SCHEMA.empty_table()
+    campaigns: list[Campaign] = []
+    if "graph_campaigns" not in off:
+        with _progress(config.progress) as progress:
+            replay = CampaignReplay(accounts, config.policy, interval=config.campaign_interval)
+            campaign_flags, campaigns = replay.run(signals, progress)
     timings["campaigns"] = time.perf_counter() - t
     t = time.perf_counter()
-    verdicts = assemble_verdicts(
-        features, risk, accounts, config.policy, config.model, campaign_flags
-    )
+    scored = score_accounts(signals, accounts, config, campaign_flags)
+    timings["accounts+keys+verdicts"] = time.perf_counter() - t
+    t = time.perf_counter()
+    verdicts = scored.verdicts
+    scored.keys.write_csv(config.out / "shared_keys.csv")
     write_verdicts(verdicts, str(config.out / "verdicts.csv"))
     (config.out / "campaigns.json").write_bytes(campaigns_to_json(campaigns))
     hourly = _hourly(signals, verdicts)
@@ -123,6 +136,36 @@ def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult
         seconds=time.perf_counter() - started,
         timings=timings,
     )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What ``score_accounts`` found: per-event account features, verdicts, shared keys."""
+
+    features: pa.Table
+    verdicts: pl.DataFrame
+    keys: pl.DataFrame  # key_summary: the evidence behind shared-key flags
+
+
+def score_accounts(
+    signals: pa.Table, accounts: pa.Table | None, config: ScanConfig, campaign_flags: pa.Table
+) -> Scored:
+    """From time-sorted signals and graph-campaign member flags to verdicts: the account model,
+    shared keys and assembly. The batch scan and ``--follow`` share it, so they judge alike."""
+    # Polars runs the window functions on all cores in this process: cheaper than shipping
+    # account partitions (a copy of the signal table) to the workers.
+    features = online_account_features(signals, accounts)
+    risk = config.model.score(features)
+    if "account_model" in config.ablate:
+        risk = np.zeros_like(risk)
+    keys = replace(config.shared_keys, benign_rate=config.policy.key_benign_rate)
+    if "shared_keys" not in config.ablate:
+        key_flags = shared_key_campaign_flags(signals, accounts, keys, config.policy)
+        campaign_flags = pa.concat_tables([campaign_flags, key_flags])
+    verdicts = assemble_verdicts(
+        features, risk, accounts, config.policy, config.model, campaign_flags
+    )
+    return Scored(features, verdicts, key_summary(signals, accounts, keys))
 
 
 def _signals(

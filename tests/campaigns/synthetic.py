@@ -275,6 +275,7 @@ class _Builder:
             "p_sweep": pa.array(p[:, 4]),
             "template_hash": pa.array(np.concatenate(c.template)[order]),
             "lsh_bands": pa.FixedSizeListArray.from_arrays(pa.array(bands.ravel()), LSH_BANDS),
+            "prompt_hash": pa.array(np.arange(1, len(order) + 1, dtype=np.uint64)),
             "system_hash": pa.array(np.zeros(n, dtype=np.uint64)),
             "tools_hash": pa.array(np.zeros(n, dtype=np.uint64)),
             "n_tools": pa.array(np.zeros(n, dtype=np.int16)),

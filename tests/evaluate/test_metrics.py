@@ -245,3 +245,38 @@ def test_json_round_trip(tmp_path: Path) -> None:
     del data["overall"]["f1"]
     with pytest.raises(ValueError, match="keys differ"):
         Evaluation.from_dict(data)
+
+
+def test_exact_harvest_labels_count_exchanges_strictly_before_the_flag() -> None:
+    lab = labels([("a", "p", "A", 4)])
+    ver = verdicts([("a", 0.9, "C1", 2, "block")])
+    times = event_times({"a": [0, 1, 2, 3, 4, 5]})
+    # Benign traffic at 0 and 1, harvesting from minute 2 on; flagged at its first harvest.
+    marks = pa.array([False, False, True, True, True, True])
+    exact = evaluate(lab, ver, times.append_column("harvest", marks)).campaigns[0]
+    assert exact.harvested_before_detection == 0.0  # the gateway stopped the flagged request
+    estimate = evaluate(lab, ver, times).campaigns[0]
+    assert estimate.harvested_before_detection == pytest.approx(4 * 3 / 6)
+    late = verdicts([("a", 0.9, "C1", 4, "block")])
+    assert evaluate(lab, late, times.append_column("harvest", marks)).campaigns[
+        0
+    ].harvested_before_detection == pytest.approx(4 * 2 / 4)
+
+
+def test_collect_event_times_marks_harvest_requests() -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "account_id": ["a", "a", "b"],
+            "ts": pa.array([minutes(0), minutes(1), minutes(2)], pa.timestamp("us", tz="UTC")),
+            "request_id": ["r1", "r2", "r3"],
+        }
+    )
+    kept = collect_event_times([batch], {"a"}, {"r2", "r3"})
+    assert kept.column("harvest").to_pylist() == [False, True]
+    bad = pa.table({"account_id": ["a"], "ts": [minutes(0)], "harvest": [None]})
+    with pytest.raises(InputFileError, match="harvest"):
+        evaluate(lab_one(), verdicts([("a", 0.9, "C1", 0, "block")]), bad)
+
+
+def lab_one() -> pa.Table:
+    return labels([("a", "p", "A", 1)])

@@ -46,3 +46,17 @@ def test_rejects_bad_input() -> None:
         calibrate(np.array([0.1]), 1.5)
     with pytest.raises(ValueError, match=r"risk 1\.0"):
         calibrate(np.array([1.0, 0.2]), 0.0)
+
+
+def test_population_cut_protects_a_small_hard_negative_population() -> None:
+    from distillguard.verdicts.calibration import calibrate_populations
+
+    crowd = np.linspace(0.0, 0.3, 5000)
+    harness = np.array([0.55, 0.58, 0.2])
+    overall = calibrate(np.concatenate([crowd, harness]), 0.001)
+    assert overall.threshold <= 0.55  # two harness accounts fit in the overall budget
+    result = calibrate_populations({"crowd": crowd, "harness": harness}, 0.001, 0.005)
+    assert 0.58 < result.threshold < 0.581
+    assert result.achieved_fpr == 0.0
+    with pytest.raises(ValueError):
+        calibrate_populations({}, 0.001, 0.005)

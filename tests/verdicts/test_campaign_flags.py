@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -44,9 +45,8 @@ def test_replay_of_a_prefix_gives_the_same_early_flags(world: World) -> None:
     first = signals["ts"][0].as_py()
     cut = first + 3 * INTERVAL
     prefix = signals.filter(pc.less(signals["ts"], cut))
-    replay = CampaignReplay(world.accounts, Policy(), INTERVAL)
-    full, _ = replay.run(signals)
-    part, _ = replay.run(prefix)
+    full, _ = CampaignReplay(world.accounts, Policy(), INTERVAL).run(signals)
+    part, _ = CampaignReplay(world.accounts, Policy(), INTERVAL).run(prefix)
     early = {
         a: t
         for a, t in zip(
@@ -59,3 +59,37 @@ def test_replay_of_a_prefix_gives_the_same_early_flags(world: World) -> None:
     )
     assert early, "the hydra should be flagged before the cut"
     assert got == early
+
+
+def test_feeding_a_growing_log_in_pieces_flags_what_feeding_it_whole_does(world: World) -> None:
+    signals = _sorted(world)
+    whole, _ = CampaignReplay(world.accounts, Policy(), INTERVAL).run(signals)
+    replay = CampaignReplay(world.accounts, Policy(), INTERVAL)
+    cuts = [0, 17, 500, 501, signals.num_rows // 2, signals.num_rows - 3, signals.num_rows]
+    for lo, hi in pairwise(cuts):
+        replay.feed(signals.slice(lo, hi - lo))
+    replay.finish()
+    assert replay.flags().sort_by("account_id").equals(whole.sort_by("account_id"))
+    assert replay.checkpoints > 3
+
+
+def test_graph_campaign_members_must_harvest_twice_and_not_outweigh_the_block() -> None:
+    from distillguard.signals.schema import SIGNAL_SCHEMA
+    from distillguard.verdicts.campaign_flags import _Activity
+    from tests.conftest import signal_row
+
+    rows = []
+    for k in range(5):  # light members: 10 requests, 3 harvesting
+        rows += [
+            signal_row(f"m{k}", i, f"m{k}-{i}", intent="cot_elicitation" if i < 3 else "benign")
+            for i in range(10)
+        ]
+    rows += [
+        signal_row("once", i, f"once-{i}", intent="cot_elicitation" if i == 0 else "benign")
+        for i in range(10)
+    ]
+    rows += [signal_row("heavy", i, f"heavy-{i}", intent="capability_sweep") for i in range(400)]
+    activity = _Activity()
+    activity.add(pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA))
+    members = [*(f"m{k}" for k in range(5)), "once", "heavy"]
+    assert activity.eligible(members) == [f"m{k}" for k in range(5)]

@@ -38,7 +38,12 @@ ACCOUNT_FEATURES = (
     "diurnal_entropy",
     "peak_hour_events",
     "age_at_first_use_h",
+    "rerun_share",
+    "model_top_share",
 )
+# An exact prompt sent again at least this long after its previous send is a re-run (an
+# evaluation harness re-running its item set), not resampling the same prompt in one burst.
+RERUN_MIN_GAP_H = 6
 
 
 def online_account_features(signals: pa.Table, accounts: pa.Table | None = None) -> pa.Table:
@@ -60,6 +65,11 @@ def online_account_features(signals: pa.Table, accounts: pa.Table | None = None)
     per_tmpl = pl.int_range(1, pl.len() + 1).over([acct, "template_hash"])
     per_hour = pl.int_range(1, pl.len() + 1).over([acct, hour])
     per_bucket = pl.int_range(1, pl.len() + 1).over([acct, hour_bucket])
+    per_model = pl.int_range(1, pl.len() + 1).over([acct, "model"])
+    previous_send = pl.col("ts").shift(1).over([acct, "prompt_hash"])
+    rerun = previous_send.is_not_null() & (
+        (pl.col("ts") - previous_send).dt.total_hours() >= RERUN_MIN_GAP_H
+    )
     first_topic = (pl.int_range(0, pl.len()).over([acct, "topic"]) == 0).cast(pl.Int64)
     completion = pl.col("completion_tokens").fill_null(0).cast(pl.Float64)
     prompt = pl.col("prompt_tokens").fill_null(0).cast(pl.Float64)
@@ -70,6 +80,8 @@ def online_account_features(signals: pa.Table, accounts: pa.Table | None = None)
         per_tmpl.alias("_per_tmpl"),
         per_hour.alias("_per_hour"),
         per_bucket.alias("_per_bucket"),
+        per_model.alias("_per_model"),
+        rerun.cast(pl.Float64).alias("_rerun"),
         first_topic.alias("_first_topic"),
         gap_s.alias("_gap"),
         (completion / (completion + prompt).clip(1.0, None)).alias("_out_share"),
@@ -107,6 +119,8 @@ def online_account_features(signals: pa.Table, accounts: pa.Table | None = None)
         .alias("gap_cv"),
         (nf.log() - clogc_delta.cum_sum().over(acct) / nf).alias("diurnal_entropy"),
         pl.col("_per_bucket").cum_max().over(acct).alias("peak_hour_events"),
+        (pl.col("_rerun").cum_sum().over(acct) / nf).alias("rerun_share"),
+        (pl.col("_per_model").cum_max().over(acct) / nf).alias("model_top_share"),
     )
     df = df.with_columns((pl.col("harvest_mass") / nf).alias("harvest_share"))
     df = _with_account_age(df, accounts)

@@ -23,21 +23,44 @@ EVENT_TIMES_SCHEMA = pa.schema(_FIELDS)
 
 
 def collect_event_times(
-    batches: Iterable[pa.RecordBatch], account_ids: Collection[str] | None = None
+    batches: Iterable[pa.RecordBatch],
+    account_ids: Collection[str] | None = None,
+    harvest_ids: Collection[str] | None = None,
 ) -> pa.Table:
-    """Keep ``(account_id, ts)`` of every event, or only of ``account_ids`` when given."""
+    """Keep ``(account_id, ts)`` of every event, or only of ``account_ids`` when given.
+
+    With ``harvest_ids`` (the request ids that are harvesting exchanges, from the simulator's
+    exact per-event labels) a ``harvest`` column marks them, so timing metrics need no estimate.
+    """
     wanted = None if account_ids is None else pa.array(sorted(account_ids), pa.string())
+    harvest = None if harvest_ids is None else pa.array(sorted(harvest_ids), pa.string())
     parts: list[pa.Table] = []
     for batch in batches:
-        part = conform_event_times(pa.Table.from_batches([batch]), "event batch")
+        table = pa.Table.from_batches([batch])
+        part = conform_event_times(table, "event batch")
+        if harvest is not None:
+            mark = pc.is_in(table.column("request_id"), value_set=harvest)
+            part = part.append_column("harvest", mark)
         if wanted is not None:
             part = part.filter(pc.is_in(part.column("account_id"), value_set=wanted))
         parts.append(part)
-    return pa.concat_tables(parts) if parts else EVENT_TIMES_SCHEMA.empty_table()
+    if not parts:
+        empty = EVENT_TIMES_SCHEMA.empty_table()
+        return (
+            empty if harvest is None else empty.append_column("harvest", pa.array([], pa.bool_()))
+        )
+    return pa.concat_tables(parts)
 
 
 def conform_event_times(table: pa.Table, source: str = "event times") -> pa.Table:
-    """Return ``table`` as ``EVENT_TIMES_SCHEMA``; time-zone-less or null timestamps are errors."""
+    """Return ``table`` as ``EVENT_TIMES_SCHEMA`` (plus ``harvest`` when present);
+    time-zone-less or null timestamps are errors."""
+    if "harvest" in table.column_names:
+        marks = table.column("harvest")
+        if not pa.types.is_boolean(marks.type) or marks.null_count:
+            raise InputFileError(source, "must be non-null booleans", column="harvest")
+        rest = conform_event_times(table.drop_columns(["harvest"]), source)
+        return rest.append_column("harvest", marks)
     missing = [name for name in EVENT_TIMES_SCHEMA.names if name not in table.column_names]
     if missing:
         raise InputFileError(source, f"missing columns: {', '.join(missing)}")

@@ -203,9 +203,10 @@ def evaluate(labels: pa.Table, verdicts: pa.Table, events_ts: pa.Table | None = 
 def _attack_timing(attack: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame:
     """Add per attack account: event count, first event, est. exchanges before detection, delay.
 
-    Events carry no per-exchange attack label, so an account's attack exchanges before its flag
-    are estimated as ``attack_exchanges × (events up to the flag / all its events)``. An account
-    never flagged, or without events, counts all its attack exchanges as harvested before.
+    Without per-exchange labels, an account's attack exchanges before its flag are estimated as
+    ``attack_exchanges × (events up to the flag / all its events)``; with a ``harvest`` column
+    the share is exact: harvesting exchanges strictly before the flag over all of them. An
+    account never flagged, or without events, counts all its attack exchanges as harvested.
     """
     if events is None:
         return attack.with_columns(
@@ -214,18 +215,26 @@ def _attack_timing(attack: pl.DataFrame, events: pl.DataFrame | None) -> pl.Data
             pl.lit(None, pl.Float64).alias("delay_s"),
             pl.lit(None, pl.Datetime("us", "UTC")).alias("first_event"),
         )
+    # With exact per-exchange labels an exchange at the flag instant counts as stopped (the
+    # gateway decides before it answers); the estimate counts it as harvested.
+    exact = "harvest" in events.columns
+    before = pl.col("detected_at").is_null() | (
+        (pl.col("ts") < pl.col("detected_at")) if exact else (pl.col("ts") <= pl.col("detected_at"))
+    )
+    if not exact:
+        events = events.with_columns(pl.lit(True).alias("harvest"))
+    harvest = pl.col("harvest")
     per_account = (
         events.join(attack.select("account_id", "detected_at"), on="account_id", how="inner")
         .group_by("account_id")
         .agg(
             pl.len().alias("n_events"),
-            (pl.col("detected_at").is_null() | (pl.col("ts") <= pl.col("detected_at")))
-            .sum()
-            .alias("n_before"),
+            (before & harvest).sum().alias("n_before"),
+            harvest.sum().alias("n_harvest"),
             pl.col("ts").min().alias("first_event"),
         )
     )
-    share_before = pl.col("n_before") / pl.col("n_events")
+    share_before = pl.col("n_before") / pl.col("n_harvest").clip(1, None)
     return attack.join(per_account, on="account_id", how="left").with_columns(
         pl.when(pl.col("n_events").is_null())
         .then(pl.col("attack_exchanges").cast(pl.Float64))

@@ -75,6 +75,7 @@ class RequestSignals:
     p_sweep: float
     template_hash: int
     lsh_bands: tuple[int, ...]
+    prompt_hash: int
     system_hash: int
     tools_hash: int
     n_tools: int
@@ -121,6 +122,8 @@ def compute_signals(batch: pa.RecordBatch, key: FingerprintKey | None = None) ->
     columns["lsh_bands"] = pa.FixedSizeListArray.from_arrays(
         pa.array(text.lsh_bands[p_codes].reshape(-1), type=pa.uint64()), LSH_BANDS
     )
+    exact = [key.hash_bytes(t.encode("utf-8")) if t else 0 for t in p_texts]
+    columns["prompt_hash"] = pa.array(np.asarray(exact, dtype=np.uint64)[p_codes], pa.uint64())
     columns["system_hash"] = pa.array(system_hash, type=pa.uint64())
     columns["tools_hash"] = _tools_hashes(tools, key)
     n_tools = pc.fill_null(pc.list_value_length(tools), 0).to_numpy(zero_copy_only=False)
@@ -154,6 +157,7 @@ def signals_for_request(
     values.update(zip(INTENT_SCORE_COLUMNS, probs[1:], strict=True))
     values["template_hash"] = text.template_hash.item(0)
     values["lsh_bands"] = tuple(text.lsh_bands[0].tolist())
+    values["prompt_hash"] = key.hash_bytes(prompt.encode("utf-8")) if prompt else 0
     values["system_hash"] = _system_hash(system, key)
     values["tools_hash"] = tools_hash(tools, key)
     values["n_tools"] = min(len(tools), _INT16_MAX)

@@ -49,6 +49,8 @@ _SIGNAL_FIELDS: list[pa.Field[Any]] = [
     # template fingerprints (keyed): exact skeleton hash and LSH band hashes
     pa.field("template_hash", pa.uint64(), nullable=False),
     pa.field("lsh_bands", pa.list_(pa.uint64(), LSH_BANDS), nullable=False),
+    # keyed hash of the exact last user turn: the same item sent again (evaluation re-runs)
+    pa.field("prompt_hash", pa.uint64(), nullable=False),
     # structure
     pa.field("system_hash", pa.uint64(), nullable=False),  # 0 when no system prompt
     pa.field("tools_hash", pa.uint64(), nullable=False),  # 0 when no tools

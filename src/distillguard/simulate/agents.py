@@ -16,6 +16,7 @@ from distillguard.simulate import responses
 from distillguard.simulate.corpora import PromptBank
 from distillguard.simulate.dialogue import Dialogue, Step, step_with_reasoning, tool, user
 from distillguard.simulate.lexicon import lexicon, templates
+from distillguard.simulate.paraphrase import rewrite
 
 _LEX = lexicon("agents")
 _AGENT_NAMES: list[str] = _LEX["agent_names"]
@@ -38,6 +39,20 @@ _MODULES = ("core", "client", "models", "jobs", "utils", "cli", "config", "error
 _TESTS = ("unicode_escape", "pagination", "claim_once", "retry_backoff", "tz_aware")
 _WINDOWS = ("Excel", "Chrome", "Settings", "Finder")
 _BUTTONS = ("OK", "Cancel", "File", "Export", "Search", "Next", "Sum", "Book")
+_TICKET_FORMS = (
+    "Task ({ticket}): {text}",
+    "[{ticket}] {text}",
+    "{text}\n\nRef: {ticket}",
+    "{ticket} — {text}",
+    "Ticket {ticket}\n{text}",
+)
+_CSV_INTROS = (
+    "Here is a sample of our dataset (CSV).",
+    "The rows below are a CSV sample.",
+    "I attached an extract of the data.",
+    "Our export looks like the table below.",
+    "This is a CSV sample from our warehouse.",
+)
 _FOLLOW_ANALYSIS = (
     "Now segment the analysis by region and explain any differences.",
     "Re-run it excluding the smallest segment. What changes and why?",
@@ -100,8 +115,11 @@ def _action_json(r: random.Random, thought: str, action: str, repo: str) -> str:
     return json.dumps(action_obj, ensure_ascii=False)
 
 
-def coding_agent(r: random.Random, n_turns: int, variant: int, reasoning_model: bool) -> Dialogue:
-    """A structured coding agent: JSON actions and a fixed scaffold per account."""
+def coding_agent(
+    r: random.Random, n_turns: int, variant: int, reasoning_model: bool, *, paraphrase: bool
+) -> Dialogue:
+    """A structured coding agent: JSON actions and a fixed scaffold per account
+    (``paraphrase``: the task is reworded independently, as by the paraphrase adversary)."""
     scaffold = random.Random(variant)
     tools = (*scaffold.sample(_CODING_TOOLS[:-1], scaffold.randint(5, 8)), "final_answer")
     repo = r.choice(_REPOS)
@@ -121,7 +139,10 @@ def coding_agent(r: random.Random, n_turns: int, variant: int, reasoning_model: 
     for k in range(n_turns):
         action = "final_answer" if k == n_turns - 1 else r.choice(tools[:-1])
         thought = responses.reasoning(r, "en", issue[:60], r.randint(200, 450))
-        if k == 0:
+        if k == 0 and paraphrase:
+            task = r.choice(_TICKET_FORMS).format(ticket=ticket, text=rewrite(r, issue, "en"))
+            new = (user(task),)
+        elif k == 0:
             new = (user(f"Task ({ticket}): {issue}"),)
         else:
             new = (tool(_observation(r, last_action, repo)),)
@@ -142,17 +163,20 @@ def _screen(r: random.Random) -> str:
     )
 
 
-def task_agent(r: random.Random, n_turns: int, reasoning_model: bool) -> Dialogue:
+def task_agent(
+    r: random.Random, n_turns: int, reasoning_model: bool, *, paraphrase: bool
+) -> Dialogue:
     """A ReAct-style tool-using agent (research, computer use, coding, analysis)."""
     agent = r.choice(_TASK_AGENTS)
     flavour, tools = agent["flavour"], tuple(agent["tools"])
     goal = r.choice(_AGENT_GOALS[flavour]).format(x=r.choice(_TOPICS))
+    asked = rewrite(r, goal, "en") if paraphrase else goal
     steps: list[Step] = []
     for k in range(n_turns):
         action = "final_answer" if k == n_turns - 1 else r.choice(tools[:-1])
         thought = responses.reasoning(r, "en", goal[:50], r.randint(200, 600))
         if k == 0:
-            new = (user(goal),)
+            new = (user(asked),)
         elif flavour == "computer":
             new = (tool(_screen(r)),)
         else:
@@ -177,13 +201,21 @@ def _csv(r: random.Random) -> str:
     return "\n".join(rows)
 
 
-def data_analysis(r: random.Random, n_turns: int, reasoning_model: bool) -> Dialogue:
+def data_analysis(
+    r: random.Random, n_turns: int, reasoning_model: bool, *, paraphrase: bool
+) -> Dialogue:
     """Dataset-in-the-prompt analysis requests with follow-ups."""
     ask = r.choice(_ANALYSES).render(r)
     steps: list[Step] = []
     for k in range(n_turns):
-        if k == 0:
+        if k == 0 and paraphrase:
+            asked = rewrite(r, f"{r.choice(_CSV_INTROS)} {ask}", "en")
+            table = _csv(r)
+            content = f"{asked}\n\n{table}" if r.random() < 0.6 else f"{table}\n\n{asked}"
+        elif k == 0:
             content = f"Here is a sample of our dataset (CSV):\n\n{_csv(r)}\n\n{ask}"
+        elif paraphrase:
+            content = rewrite(r, r.choice(_FOLLOW_ANALYSIS), "en")
         else:
             content = r.choice(_FOLLOW_ANALYSIS)
         code = responses.code_answer(r, "en", "analyse", "the dataset")

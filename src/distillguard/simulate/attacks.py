@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from distillguard.simulate import network
+from distillguard.simulate.adversary import Clocks
 from distillguard.simulate.clients import client_index, pick_clients
 from distillguard.simulate.identity import (
     COUNTRIES,
@@ -59,6 +60,7 @@ _CLAIMED_COUNTRIES = {
 _OPERATOR_TZ = 8.0  # the operators' working hours drive campaign timing
 # Template families per harvesting kind (the renderer has at least this many per kind).
 FAMILIES = {Kind.COT_ELICIT: 6, Kind.RUBRIC_GRADE: 4, Kind.SAFE_REWRITE: 4}
+_ROUTER_KINDS = {Kind.COT_ELICIT: 0.45, Kind.RUBRIC_GRADE: 0.3, Kind.SAFE_REWRITE: 0.25}
 
 
 def _campaign_seed(ctx: PlanContext) -> int:
@@ -131,33 +133,18 @@ def plan_obfuscated_router(ctx: PlanContext) -> None:
     policy = ModelPolicy((0.0, 0.3, 0.7), adopt_delay_h=6.0, adopt_ramp_h=48.0, adopt_top=0.35)
 
     harvest = round(spec.events * 0.78)
-    waves = max(3, harvest // 45)
-    wave_t = sample_times(
-        rng,
-        np.full(waves, ctx.lo),
-        np.full(waves, ctx.hi - HOUR_US),
-        np.full(waves, _OPERATOR_TZ),
-        "operator",
-    )
-    sizes = rng.multinomial(harvest - waves, rng.dirichlet(np.full(waves, 4.0))) + 1
-    wave_kind = pick_kinds(
-        rng, {Kind.COT_ELICIT: 0.45, Kind.RUBRIC_GRADE: 0.3, Kind.SAFE_REWRITE: 0.25}, waves
-    )
-    wave_kind[:3] = rng.permutation([Kind.COT_ELICIT, Kind.RUBRIC_GRADE, Kind.SAFE_REWRITE])
     style = _campaign_seed(ctx) * 1000
-    ts_parts, acct_parts, kind_parts, var_parts = [], [], [], []
-    for w in range(waves):
-        m = int(sizes[w])
-        duration = rng.uniform(3, 9) * MINUTE_US
-        ts_parts.append(wave_t[w] + np.sort(rng.random(m) * duration).astype(np.int64))
-        k = min(n, max(3, m // 2))
-        members = rng.permutation(n)[:k]
-        acct_parts.append(account[members[np.arange(m) % k]])  # round robin
-        kind_parts.append(np.full(m, wave_kind[w]))
-        family = int(rng.integers(FAMILIES[Kind(int(wave_kind[w]))]))
-        var_parts.append(np.full(m, style + family))
-    ts = np.concatenate(ts_parts)
-    acct = np.concatenate(acct_parts)
+    clocks = Clocks.draw(rng, countries) if ctx.random_timing else None
+    if clocks is None:
+        ts, acct, kind, variant = _router_waves(ctx, account, harvest, style)
+    else:
+        # No waves: each request goes out on its own account's clock.
+        local = rng.choice(n, size=harvest, p=_activity(rng, n))
+        ts = clocks.times(rng, local, ctx.lo, ctx.hi - HOUR_US)
+        acct = account[local]
+        kind = pick_kinds(rng, _ROUTER_KINDS, harvest)
+        n_families = np.asarray([FAMILIES[Kind(int(k))] for k in kind], dtype=np.int64)
+        variant = style + (rng.random(harvest) * n_families).astype(np.int64)
     h = len(ts)
     via_router = rng.random(h) < 0.3
     res_asn, res_ip = _proxy_exits(ctx, h)
@@ -166,26 +153,30 @@ def plan_obfuscated_router(ctx: PlanContext) -> None:
         ctx,
         account=acct,
         ts=ts,
-        kind=np.concatenate(kind_parts),
+        kind=kind,
         lang=0,
         model=pick_models(rng, ts, policy, ctx.window.release),
         client=router_client[acct - account[0]],
         asn=np.where(via_router, egress_asn[pick], res_asn),
         ip=np.where(via_router, egress_ip[pick], res_ip),
-        variant=np.concatenate(var_parts),
+        variant=variant,
         busy=0.01,
     )
     # Cover traffic: benign-looking prompts sent through the same routes.
     cover = spec.events - h
     if cover > 0:
-        who = account[rng.integers(n, size=cover)]
-        t = sample_times(
-            rng,
-            np.full(cover, ctx.lo),
-            np.full(cover, ctx.hi),
-            np.full(cover, _OPERATOR_TZ),
-            "operator",
-        )
+        local = rng.integers(n, size=cover)
+        who = account[local]
+        if clocks is None:
+            t = sample_times(
+                rng,
+                np.full(cover, ctx.lo),
+                np.full(cover, ctx.hi),
+                np.full(cover, _OPERATOR_TZ),
+                "operator",
+            )
+        else:
+            t = clocks.times(rng, local, ctx.lo, ctx.hi)
         res_asn, res_ip = _proxy_exits(ctx, cover)
         single_turn_events(
             ctx,
@@ -200,6 +191,48 @@ def plan_obfuscated_router(ctx: PlanContext) -> None:
             asn=res_asn,
             ip=res_ip,
         )
+
+
+def _activity(rng: np.random.Generator, n: int) -> np.ndarray:
+    """How busy each of ``n`` accounts is, as probabilities (some accounts do more)."""
+    weight = rng.lognormal(0.0, 0.5, n)
+    return weight / weight.sum()
+
+
+def _router_waves(
+    ctx: PlanContext, account: np.ndarray, harvest: int, style: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Synchronized round-robin waves, one template family each, in operator hours:
+    (ts, account, kind, variant) per harvesting request."""
+    rng, n = ctx.rng, len(account)
+    waves = max(3, harvest // 45)
+    wave_t = sample_times(
+        rng,
+        np.full(waves, ctx.lo),
+        np.full(waves, ctx.hi - HOUR_US),
+        np.full(waves, _OPERATOR_TZ),
+        "operator",
+    )
+    sizes = rng.multinomial(harvest - waves, rng.dirichlet(np.full(waves, 4.0))) + 1
+    wave_kind = pick_kinds(rng, _ROUTER_KINDS, waves)
+    wave_kind[:3] = rng.permutation([Kind.COT_ELICIT, Kind.RUBRIC_GRADE, Kind.SAFE_REWRITE])
+    ts_parts, acct_parts, kind_parts, var_parts = [], [], [], []
+    for w in range(waves):
+        m = int(sizes[w])
+        duration = rng.uniform(3, 9) * MINUTE_US
+        ts_parts.append(wave_t[w] + np.sort(rng.random(m) * duration).astype(np.int64))
+        k = min(n, max(3, m // 2))
+        members = rng.permutation(n)[:k]
+        acct_parts.append(account[members[np.arange(m) % k]])  # round robin
+        kind_parts.append(np.full(m, wave_kind[w]))
+        family = int(rng.integers(FAMILIES[Kind(int(wave_kind[w]))]))
+        var_parts.append(np.full(m, style + family))
+    return (
+        np.concatenate(ts_parts),
+        np.concatenate(acct_parts),
+        np.concatenate(kind_parts),
+        np.concatenate(var_parts),
+    )
 
 
 def plan_fraud_flood(ctx: PlanContext) -> None:
@@ -239,7 +272,10 @@ def plan_fraud_flood(ctx: PlanContext) -> None:
     per[~alive] = 0
     idx = np.repeat(np.arange(n), per)
     m = len(idx)
-    starts = sample_times(rng, lo[idx], hi[idx], np.full(m, _OPERATOR_TZ), "operator")
+    if ctx.random_timing:
+        starts = Clocks.draw(rng, countries).times(rng, idx, lo[idx], hi[idx])
+    else:
+        starts = sample_times(rng, lo[idx], hi[idx], np.full(m, _OPERATOR_TZ), "operator")
     late = starts >= ctx.lo + int(span * 2 / 3)
     early_kind = pick_kinds(rng, {Kind.AGENT_TASK: 0.65, Kind.DATA_ANALYSIS: 0.35}, m)
     late_kind = pick_kinds(
@@ -295,7 +331,10 @@ def plan_high_volume_structured(ctx: PlanContext) -> None:
     per = sessions_per_account(rng, rng.lognormal(0.0, 0.3, n), spec.events, 6.0)
     idx = np.repeat(np.arange(n), per)
     m = len(idx)
-    starts = sample_times(rng, np.full(m, ctx.lo), np.full(m, ctx.hi), np.zeros(m), "flat")
+    if ctx.random_timing:
+        starts = Clocks.draw(rng, countries).times(rng, idx, ctx.lo, ctx.hi)
+    else:
+        starts = sample_times(rng, np.full(m, ctx.lo), np.full(m, ctx.hi), np.zeros(m), "flat")
     turns = np.clip(rng.poisson(6.0, m), 3, 14)
     before = ModelPolicy((0.0, 0.35, 0.65), adopt_top=0.0)
     model = pick_models(rng, starts, before, ctx.window.release)
@@ -388,7 +427,10 @@ def plan_hydra_reseller(ctx: PlanContext) -> None:
     who = np.concatenate([np.arange(n), rng.integers(n, size=harvest - n)])
     lo = personas.active_lo[who]
     hi = np.maximum(personas.active_hi[who], lo + HOUR_US)
-    t = sample_times(rng, lo, hi, np.full(len(who), _OPERATOR_TZ), "flat")
+    if ctx.random_timing:
+        t = Clocks.of_personas(personas).times(rng, who, lo, hi)
+    else:
+        t = sample_times(rng, lo, hi, np.full(len(who), _OPERATOR_TZ), "flat")
     fallback = pick_clients(rng, "reseller_gateway", n)
     pick = egress.pick(rng, who)
     single_turn_events(
@@ -433,7 +475,10 @@ def plan_non_english_coercion(ctx: PlanContext) -> None:
 
     who = np.concatenate([np.arange(n), rng.integers(n, size=max(0, spec.events - n))])
     m = len(who)
-    t = sample_times(rng, np.full(m, ctx.lo), np.full(m, ctx.hi), tz[who], "operator")
+    if ctx.random_timing:
+        t = Clocks.draw(rng, countries).times(rng, who, ctx.lo, ctx.hi)
+    else:
+        t = sample_times(rng, np.full(m, ctx.lo), np.full(m, ctx.hi), tz[who], "operator")
     cloud = rng.random(m) < 0.5
     c_asn = network.cloud_asns(rng, m, network.CLOUD_WEIGHTS)
     c_ip = network.random_ips(rng, c_asn)

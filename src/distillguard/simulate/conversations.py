@@ -14,7 +14,7 @@ from distillguard.simulate.corpora import PromptBank
 from distillguard.simulate.dialogue import Dialogue, Step, step_with_reasoning, user
 from distillguard.simulate.identity import LANGS
 from distillguard.simulate.kinds import Kind
-from distillguard.simulate.paraphrase import Style
+from distillguard.simulate.paraphrase import Style, independent_style
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,7 @@ class SessionInfo:
     turns: int
     variant: int
     seed: int
+    paraphrase: bool = False  # the paraphrase adversary: every prompt reworded on its own
 
 
 def _length(r: random.Random, median: float, cap: int = 6000) -> int:
@@ -41,21 +42,22 @@ def build_dialogue(info: SessionInfo, bank: PromptBank | None) -> Dialogue:
     lang = LANGS[info.lang]
     n = max(1, info.turns)
     rm = info.reasoning_model
+    para = info.paraphrase
     if kind in _CHATTY:
         return _chatty(r, kind, lang, n, info.variant, rm, bank)
     if kind == Kind.CHAT_TOOLS:
         return agents.tool_app(r, lang, n, bank, rm)
     if kind == Kind.AGENT_CODING:
-        return agents.coding_agent(r, n, info.variant, rm)
+        return agents.coding_agent(r, n, info.variant, rm, paraphrase=para)
     if kind == Kind.AGENT_TASK:
-        return agents.task_agent(r, n, rm)
+        return agents.task_agent(r, n, rm, paraphrase=para)
     if kind == Kind.DATA_ANALYSIS:
-        return agents.data_analysis(r, n, rm)
+        return agents.data_analysis(r, n, rm, paraphrase=para)
     if kind in (Kind.SUPPORT_BOT, Kind.DOC_SUMMARY, Kind.PRODUCT_COPY):
         return _enterprise(r, kind, n, info.variant // 3, rm, bank)
     if kind == Kind.EVAL_ITEM:
         return _eval(info, rm, bank)
-    return _harvest(r, kind, lang, n, info.variant, rm, bank)
+    return _harvest(r, kind, lang, n, info.variant, rm, bank, para)
 
 
 _CHATTY = frozenset({Kind.CHAT, Kind.CHAT_STEPWISE, Kind.CODE_HELP, Kind.HOMEWORK, Kind.WORK_TASK})
@@ -173,8 +175,13 @@ def _harvest(
     variant: int,
     rm: bool,
     bank: PromptBank | None,
+    paraphrase: bool,
 ) -> Dialogue:
-    """Harvesting requests (and the licensed partner's look-alike pipeline)."""
+    """Harvesting requests (and the licensed partner's look-alike pipeline).
+
+    A campaign's fixed style gives its wording a recognisable habit; the paraphrase
+    adversary instead draws a fresh style and rewrites every prompt on its own.
+    """
     campaign = max(variant, 0) // 1000
     if kind == Kind.PARTNER_DISTILL:
         kind = r.choice(_PARTNER_KINDS)
@@ -185,7 +192,9 @@ def _harvest(
         family = variant % 1000 if variant >= 0 else r.randrange(8)
     steps = []
     for _ in range(n):
-        h = harvest.render_harvest(r, kind, family, lang, style, bank)
+        if paraphrase:
+            style = independent_style(r)
+        h = harvest.render_harvest(r, kind, family, lang, style, bank, paraphrase)
         reply = _harvest_reply(r, h, lang)
         steps.append(step_with_reasoning(r, (user(h.prompt),), reply, rm, h.topic, lang))
     return Dialogue(None, (), tuple(steps))

@@ -17,7 +17,7 @@ from distillguard.simulate import responses
 from distillguard.simulate.corpora import PromptBank
 from distillguard.simulate.kinds import Kind
 from distillguard.simulate.lexicon import lexicon, templates
-from distillguard.simulate.paraphrase import Style, compose
+from distillguard.simulate.paraphrase import Style, compose, reword_task, rewrite
 from distillguard.simulate.spintax import Spintax
 from distillguard.simulate.tasks import Task, payload
 
@@ -80,13 +80,17 @@ def render_harvest(
     lang: str,
     style: Style,
     bank: PromptBank | None,
+    paraphrase: bool = False,
 ) -> Harvest:
-    """One harvesting prompt of ``kind`` in family ``family_index`` (wrapped around)."""
+    """One harvesting prompt of ``kind`` in family ``family_index`` (wrapped around);
+    ``paraphrase`` (the adversary) rewrites the instruction and rewords the task shown."""
     families = FAMILIES_BY_KIND[kind]
     order = [families[(family_index + i) % len(families)] for i in range(len(families))]
     # Prefer the campaign's family, else the next one that is written in ``lang``.
     family = next((f for f in order if lang in f.instructions), order[0])
     instr, instr_lang = _instruction(r, family, lang, style)
+    if paraphrase:
+        instr = rewrite(r, instr, instr_lang)
     payload_lang = (
         lang
         if kind == Kind.REASONING_COERCION
@@ -94,14 +98,16 @@ def render_harvest(
     )
     t = payload(r, payload_lang, bank)
     topic = responses.topic_of(t.text, payload_lang)
+    # What the prompt shows of the task: reworded too when every prompt is paraphrased.
+    shown = reword_task(r, t.text, payload_lang) if paraphrase else t.text
     blocks: list[tuple[str, str]]
     lay = family.layout
     if lay == "task":
-        blocks = [(_label(r, instr_lang, "task"), t.text)]
+        blocks = [(_label(r, instr_lang, "task"), shown)]
     elif lay == "task_answer":
         answer = responses.worked_solution(r, payload_lang, t.text, t.answer, 500)
         blocks = [
-            (_label(r, instr_lang, "task"), t.text),
+            (_label(r, instr_lang, "task"), shown),
             (_label(r, instr_lang, "answer"), answer),
         ]
     elif lay == "rubric":
@@ -109,28 +115,29 @@ def render_harvest(
         cand = responses.short_answer(r, payload_lang, topic, t.answer)
         blocks = [
             (_label(r, instr_lang, "rubric"), crit),
-            (_label(r, instr_lang, "task"), t.text),
+            (_label(r, instr_lang, "task"), shown),
             (_label(r, instr_lang, "answer"), cand),
         ]
     elif lay == "pair":
         blocks = [
-            (_label(r, instr_lang, "task"), t.text),
+            (_label(r, instr_lang, "task"), shown),
             (_label(r, instr_lang, "a"), responses.short_answer(r, payload_lang, topic, t.answer)),
             (_label(r, instr_lang, "b"), responses.short_answer(r, payload_lang, topic, "")),
         ]
     elif lay == "sensitive":
         query = r.choice(SENSITIVE["zh" if instr_lang == "zh" else "en"])
         topic = responses.topic_of(query, instr_lang)
-        blocks = [(_label(r, instr_lang, "query"), query)]
+        shown = reword_task(r, query, instr_lang) if paraphrase else query
+        blocks = [(_label(r, instr_lang, "query"), shown)]
         t = Task("politics", query, "")
     elif lay == "final":
         final = t.answer or responses.short_answer(r, payload_lang, topic, "")
         if family.name == "missing_reasoning_field":
-            record = json.dumps({"question": t.text, "reasoning": None, "final_answer": final})
+            record = json.dumps({"question": shown, "reasoning": None, "final_answer": final})
             blocks = [(_label(r, instr_lang, "record"), record)]
         else:
             blocks = [
-                (_label(r, instr_lang, "task"), t.text),
+                (_label(r, instr_lang, "task"), shown),
                 (_label(r, instr_lang, "final"), final),
             ]
     elif lay == "sweep":
@@ -138,7 +145,7 @@ def render_harvest(
             f"[{t.domain}/{r.choice(_SWEEP_SKILLS)}/{r.choice(_DIFFICULTY)}] #{r.randint(1, 99999)}"
         )
         instr = instr.replace("$domain", t.domain)
-        blocks = [(tag, t.text)]
+        blocks = [(tag, shown)]
     else:  # synth
         instr = instr.replace("$topic", topic)
         blocks = []

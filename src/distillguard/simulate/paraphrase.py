@@ -4,6 +4,11 @@ Operators: synonym swaps, clause reordering, filler, politeness, numbering, payl
 framing, casing and typos (language switching is done by the caller, which picks an
 instruction written in another language). A campaign's :class:`Style` fixes how often each
 operator fires, so a campaign has a recognisable but never fixed wording.
+
+The paraphrase adversary goes further: :func:`independent_style` draws a style per request
+and :func:`rewrite` shuffles clauses, inserts context and constraint clauses, openers and
+closers (spintax banks in ``lexicon/paraphrase.json``) and changes the layout, so no two
+requests share a wording skeleton while the request still asks for the same thing.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ import random
 import re
 from dataclasses import dataclass
 from functools import cache
+
+from distillguard.simulate.lexicon import lexicon, templates
+from distillguard.simulate.spintax import Spintax
 
 _SYNONYMS: dict[str, list[tuple[str, list[str]]]] = {
     "en": [
@@ -109,6 +117,12 @@ _HEADERS = {
     "de": ["Anforderungen:"],
 }
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
+_LEX = lexicon("paraphrase")
+_CLAUSES: dict[str, dict[str, tuple[Spintax, ...]]] = {
+    lang: {part: templates(sources) for part, sources in bank.items()}
+    for lang, bank in _LEX["clauses"].items()
+}
+_LAYOUT_HEADERS: dict[str, list[str]] = _LEX["headers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +158,69 @@ class Style:
             typo=r.uniform(0.0, 0.1),
             frames=tuple(w / total for w in weights),
         )
+
+
+def independent_style(r: random.Random) -> Style:
+    """A style for one request only (the paraphrase adversary); clause order and layout are
+    left to :func:`rewrite`."""
+    weights = [r.random() + 0.05 for _ in range(6)]
+    total = sum(weights)
+    return Style(
+        synonyms=r.uniform(0.5, 0.95),
+        reorder=0.0,
+        number=0.0,
+        polite=r.uniform(0.0, 0.4),
+        filler=r.uniform(0.0, 0.3),
+        switch=r.uniform(0.05, 0.2),
+        after=r.uniform(0.1, 0.5),
+        lower=r.uniform(0.0, 0.15),
+        typo=r.uniform(0.0, 0.15),
+        frames=tuple(w / total for w in weights),
+    )
+
+
+def rewrite(r: random.Random, text: str, lang: str) -> str:
+    """Reword one instruction independently of every other: synonyms, shuffled clauses,
+    one to three inserted context or constraint clauses, an opener or closer, a layout."""
+    bank = _CLAUSES.get(lang, _CLAUSES["en"])
+    parts = sentences(swap_synonyms(r, text, lang, r.uniform(0.5, 0.95)))
+    if len(parts) > 1 and r.random() < 0.6:
+        r.shuffle(parts)
+    for _ in range(r.randint(1, 3)):
+        pool = bank["context"] if r.random() < 0.5 else bank["constraints"]
+        parts.insert(r.randint(0, len(parts)), r.choice(pool).render(r))
+    if r.random() < 0.6:
+        parts.insert(0, r.choice(bank["openers"]).render(r))
+    if r.random() < 0.5:
+        parts.append(r.choice(bank["closers"]).render(r))
+    return _layout(r, parts, lang)
+
+
+def reword_task(r: random.Random, text: str, lang: str) -> str:
+    """The task itself as a paraphrasing attacker would send it: synonyms, and a context
+    clause before it or a constraint after it (or both), in the same paragraph."""
+    bank = _CLAUSES.get(lang, _CLAUSES["en"])
+    parts = [swap_synonyms(r, text, lang, 0.8)]
+    if r.random() < 0.6:
+        parts.insert(0, r.choice(bank["context"]).render(r))
+    if len(parts) == 1 or r.random() < 0.6:
+        parts.append(r.choice(bank["constraints"]).render(r))
+    return ("" if lang in ("zh", "ja") else " ").join(parts)
+
+
+def _layout(r: random.Random, parts: list[str], lang: str) -> str:
+    """Run-on text, one clause a line, a numbered or dashed list, or a headed list."""
+    k = r.randrange(5)
+    if k == 0:
+        return ("" if lang in ("zh", "ja") else " ").join(parts)
+    if k == 1:
+        return "\n".join(parts)
+    if k == 2:
+        return "\n".join(f"{i}. {p}" for i, p in enumerate(parts, 1))
+    if k == 3:
+        return "\n".join(f"- {p}" for p in parts)
+    header = r.choice(_LAYOUT_HEADERS.get(lang, _LAYOUT_HEADERS["en"]))
+    return header + "\n" + "\n".join(f"{i}) {p}" for i, p in enumerate(parts, 1))
 
 
 def swap_synonyms(r: random.Random, text: str, lang: str, p: float) -> str:

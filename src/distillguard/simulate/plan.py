@@ -61,6 +61,7 @@ _SESSION_FIELDS = {
     "variant": np.int32,
     "key_slot": np.int8,
     "seed": np.uint64,
+    "paraphrase": np.int8,  # 1: render every prompt independently paraphrased
 }
 _EVENT_FIELDS = {
     "ts": np.int64,
@@ -111,6 +112,17 @@ class Plan:
         return np.bincount(self.event_account(), minlength=len(self.accounts))
 
 
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """How much the builder held at some point; what was added after it belongs to the
+    planner that ran since (used to post-process one campaign's traffic)."""
+
+    accounts: int
+    sessions: int
+    session_parts: int
+    event_parts: int
+
+
 class PlanBuilder:
     """Accumulates accounts, sessions and events from the population planners."""
 
@@ -130,6 +142,33 @@ class PlanBuilder:
     def new_org(self) -> int:
         self._orgs += 1
         return self._orgs - 1
+
+    def mark(self) -> Mark:
+        return Mark(
+            len(self.accounts),
+            self._n_sessions,
+            len(self._sessions["account"]),
+            len(self._events["ts"]),
+        )
+
+    def sessions_since(self, mark: Mark) -> dict[str, np.ndarray]:
+        """Session fields added after ``mark`` (session ``i`` here is ``mark.sessions + i``)."""
+        return {
+            k: _concat(v[mark.session_parts :], _SESSION_FIELDS[k])
+            for k, v in self._sessions.items()
+        }
+
+    def events_since(self, mark: Mark) -> dict[str, np.ndarray]:
+        return {
+            k: _concat(v[mark.event_parts :], _EVENT_FIELDS[k]) for k, v in self._events.items()
+        }
+
+    def replace_events_since(self, mark: Mark, name: str, values: np.ndarray) -> None:
+        """Overwrite one field of every event added after ``mark``."""
+        parts = self._events[name]
+        if len(values) != sum(len(x) for x in parts[mark.event_parts :]):
+            raise ValueError(f"replace_events_since: wrong number of {name} values")
+        parts[mark.event_parts :] = [np.asarray(values).astype(_EVENT_FIELDS[name])]
 
     def add_accounts(self, records: list[AccountRecord]) -> np.ndarray:
         """Register accounts; returns their global indices."""
@@ -167,6 +206,7 @@ class PlanBuilder:
             "variant": variant,
             "key_slot": key_slot,
             "seed": seed,
+            "paraphrase": 0,  # set afterwards for the paraphrase adversary
         }
         for name, dtype in _SESSION_FIELDS.items():
             arr = np.broadcast_to(np.asarray(values[name]), (n,)).astype(dtype)

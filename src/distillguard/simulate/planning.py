@@ -33,12 +33,18 @@ class ModelPolicy:
 
 @dataclass(slots=True)
 class PlanContext:
-    """What every planner needs: the builder, its own random stream and the window."""
+    """What every planner needs: the builder, its own random stream and the window;
+    ``adversary`` holds the evasive variants attack planners apply (empty for benign)."""
 
     builder: PlanBuilder
     rng: np.random.Generator
     window: Window
     spec: PopulationSpec
+    adversary: frozenset[str] = frozenset()
+
+    @property
+    def random_timing(self) -> bool:
+        return "random_timing" in self.adversary
 
     @property
     def lo(self) -> int:

@@ -115,6 +115,7 @@ def render_chunk(ctx: RenderContext, task: ChunkTask) -> ChunkResult:
                 turns=int(a["turns"][i]),
                 variant=int(a["variant"][i]),
                 seed=int(a["seed"][i]),
+                paraphrase=bool(a["paraphrase"][i]),
             )
             dialogue = build_dialogue(info, ctx.bank)
             cached = (dialogue, dialogue.prompt_tokens())

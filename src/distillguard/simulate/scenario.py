@@ -28,6 +28,8 @@ ATTACK_POPULATIONS = (
     "non_english_coercion",
 )
 POPULATIONS = BENIGN_POPULATIONS + ATTACK_POPULATIONS
+ADVERSARIES = ("paraphrase", "random_timing", "ip_per_account", "benign_mix")
+"""Evasive variants applied to every attack campaign (see docs/simulator.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,7 @@ class ScenarioConfig:
     prompts_dir: Path | None = None
     malformed_rate: float = 0.001
     duplicate_rate: float = 0.0005
+    adversary: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:
@@ -133,6 +136,13 @@ class ScenarioConfig:
         names = [p.campaign for p in self.populations if p.campaign]
         if len(names) != len(set(names)):
             raise ValueError("campaign ids must be unique")
+        unknown = [a for a in self.adversary if a not in ADVERSARIES]
+        if unknown:
+            raise ValueError(
+                f"unknown adversary {unknown[0]!r}; choose from {', '.join(ADVERSARIES)}"
+            )
+        if len(set(self.adversary)) != len(self.adversary):
+            raise ValueError("each adversary variant may be given only once")
 
 
 # population: (accounts, events at scale 1, min accounts, min events per account)
@@ -163,12 +173,14 @@ def scenario_config(
     scale: float = 1.0,
     seed: int = 7,
     prompts_dir: Path | None = None,
+    adversary: tuple[str, ...] = (),
 ) -> ScenarioConfig:
     """Build a named scenario; ``scale`` multiplies accounts and events (1 ≈ 300k events).
 
     ``default`` has every benign population and every campaign; ``benign`` drops the
     campaigns (for measuring false positives). Campaign types get ``floor(sqrt(scale))``
     independent instances so larger scenarios also test telling campaigns apart.
+    ``adversary`` names evasive variants (``ADVERSARIES``) every campaign applies.
     """
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
@@ -204,4 +216,5 @@ def scenario_config(
         release_day=9.0 + 16.0 / 24.0,
         populations=tuple(specs),
         prompts_dir=prompts_dir,
+        adversary=adversary,
     )

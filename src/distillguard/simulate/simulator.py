@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from distillguard.simulate import attacks, benign
+from distillguard.simulate import adversary, attacks, benign
 from distillguard.simulate.corpora import PromptBank, load_prompt_bank
 from distillguard.simulate.identity import IdKeys
 from distillguard.simulate.plan import INJECTION_KINDS, Plan, PlanBuilder, Window
 from distillguard.simulate.planning import PlanContext
 from distillguard.simulate.render import RenderContext
-from distillguard.simulate.scenario import ScenarioConfig
+from distillguard.simulate.scenario import ATTACK_POPULATIONS, ScenarioConfig
 from distillguard.simulate.timing import DAY_US
 from distillguard.simulate.writer import (
     epoch_us,
@@ -79,16 +79,26 @@ def window_of(config: ScenarioConfig) -> Window:
 
 
 def build_plan(config: ScenarioConfig) -> Plan:
-    """Run every population planner with its own random stream, then order the events."""
+    """Run every population planner with its own random stream, then order the events;
+    attack campaigns get the scenario's adversary variants."""
     window = window_of(config)
     builder = PlanBuilder(window)
+    evasive = frozenset(config.adversary)
     for i, spec in enumerate(config.populations):
         rng = np.random.default_rng([config.seed, i, 0x5EED])
-        PLANNERS[spec.population](PlanContext(builder, rng, window, spec))
+        planner = PLANNERS[spec.population]
+        if evasive and spec.population in ATTACK_POPULATIONS:
+            adversary.plan_attack(planner, PlanContext(builder, rng, window, spec, evasive))
+        else:
+            planner(PlanContext(builder, rng, window, spec))
     rng = np.random.default_rng([config.seed, len(config.populations), 0xB01D])
-    return builder.build(
+    plan = builder.build(
         rng, malformed_rate=config.malformed_rate, duplicate_rate=config.duplicate_rate
     )
+    if not evasive:
+        return plan
+    rng = np.random.default_rng([config.seed, len(config.populations), 0xAD7E])
+    return adversary.apply_to_plan(plan, config.adversary, rng)
 
 
 def render_context(config: ScenarioConfig, plan: Plan, bank: PromptBank | None) -> RenderContext:

@@ -46,6 +46,7 @@ _SESSION_FIELDS = (
     "variant",
     "key_slot",
     "seed",
+    "paraphrase",
 )
 
 
@@ -233,6 +234,7 @@ def scenario_description(
         "scenario": config.name,
         "seed": config.seed,
         "scale": config.scale,
+        "adversary": list(config.adversary),
         "start": _rfc3339(plan.window.start),
         "end": _rfc3339(plan.window.end),
         "releases": releases(plan),

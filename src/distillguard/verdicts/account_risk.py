@@ -4,6 +4,13 @@ Harvesting shows as (a) requests whose intent is to extract training signal and 
 shaped like a pipeline rather than a person. Neither alone is enough: homework help asks for
 steps, and enterprise apps are automated. The score multiplies them, and needs a minimum
 amount of harvest evidence, so that one odd request never flags an account.
+
+Two shapes of legitimate heavy use look harvest-like by content and are discounted: an
+evaluation harness re-runs the same items days apart (a distiller wants new prompts, and
+resamples within minutes if at all), and a product serves its end users through one pinned
+model for a hundred requests or more (a distiller samples what it is distilling, and moves to a new
+release). A harvester that imitates either gives up data or its pivot; the cross-account paths
+(shared keys, campaigns) do not use these discounts.
 """
 
 from __future__ import annotations
@@ -24,9 +31,17 @@ class AccountRiskModel:
 
     evidence_scale: float = 4.0
     min_events: int = 3
+    # The account model flags an account on its own only after this many requests: a light
+    # account is judged through what it shares (campaigns, shared keys), and a heavy product or
+    # evaluation harness has shown its pinned model or its re-runs by then.
+    flag_min_events: int = 200
     automation_floor: float = 0.35
     harvest_reason: float = 0.45
     automation_reason: float = 0.6
+    # A single model carrying at least this share of at least ``pinned_min_events`` requests.
+    pinned_share: float = 0.99
+    pinned_min_events: int = 100
+    pinned_discount: float = 0.5
 
     def score(self, features: pa.Table) -> np.ndarray:
         """Risk per row of an ``online_account_features`` table."""
@@ -37,6 +52,9 @@ class AccountRiskModel:
         risk = (
             harvest * evidence * (self.automation_floor + (1 - self.automation_floor) * automation)
         )
+        risk *= 1.0 - np.clip(f["rerun_share"], 0.0, 1.0)
+        pinned = (f["model_top_share"] >= self.pinned_share) & (f["n"] >= self.pinned_min_events)
+        risk[pinned] *= 1.0 - self.pinned_discount
         risk[f["n"] < self.min_events] = 0.0
         return np.clip(risk, 0.0, 1.0)
 
@@ -96,6 +114,8 @@ def _columns(features: pa.Table) -> dict[str, np.ndarray]:
         "diurnal_entropy",
         "output_max_share",
         "age_at_first_use_h",
+        "rerun_share",
+        "model_top_share",
     )
     return {
         name: features.column(name).to_numpy(zero_copy_only=False).astype(np.float64)

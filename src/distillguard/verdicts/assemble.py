@@ -35,6 +35,9 @@ _CAMPAIGN_FLAG_FIELDS: list[pa.Field[Any]] = [
     pa.field("campaign_risk", pa.float64()),
     pa.field("campaign_flagged_at", pa.timestamp("us", tz="UTC")),
     pa.field("campaign_reasons", pa.string()),
+    # True when the flag already waited for the member's own harvesting request (shared keys);
+    # false for graph campaigns, which flag members as a group and are gated here.
+    pa.field("member_acted", pa.bool_()),
 ]
 CAMPAIGN_FLAG_SCHEMA = pa.schema(_CAMPAIGN_FLAG_FIELDS)
 
@@ -48,12 +51,15 @@ def assemble_verdicts(
     campaign_flags: pa.Table | None = None,
 ) -> pl.DataFrame:
     """One row per account with the verdict columns (typed; ``write_verdicts`` formats them)."""
-    df = pl.from_arrow(features.select(["ts", "account_id", "harvest_count", "harvest_mass"]))
+    df = pl.from_arrow(features.select(["ts", "account_id", "n", "harvest_count", "harvest_mass"]))
     assert isinstance(df, pl.DataFrame)
     df = df.with_columns(pl.Series("risk", risk), pl.int_range(0, pl.len()).alias("_row"))
     per_account = df.group_by("account_id").agg(
         pl.col("risk").max().alias("account_risk"),
-        pl.col("ts").filter(pl.col("risk") >= policy.flag).min().alias("account_flagged_at"),
+        pl.col("ts")
+        .filter((pl.col("risk") >= policy.flag) & (pl.col("n") >= model.flag_min_events))
+        .min()
+        .alias("account_flagged_at"),
         pl.col("ts")
         .filter(
             (pl.col("harvest_count") >= MEMBER_MIN_HARVEST)
@@ -74,18 +80,8 @@ def assemble_verdicts(
 
     known = _known_accounts(accounts)
     verdicts = known.join(per_account, on="account_id", how="full", coalesce=True)
-    flags = _campaign_flags(campaign_flags)
+    flags = _campaign_flags(campaign_flags, per_account.select("account_id", "_harvested_at"))
     verdicts = verdicts.join(flags, on="account_id", how="left")
-    # A campaign flags a member only once the member itself has made a harvesting request:
-    # sharing a proxy pool or a payment card with a campaign is not enough on its own.
-    member = pl.col("campaign_flagged_at").is_not_null() & pl.col("_harvested_at").is_not_null()
-    verdicts = verdicts.with_columns(
-        pl.when(member)
-        .then(pl.max_horizontal("campaign_flagged_at", "_harvested_at"))
-        .alias("campaign_flagged_at"),
-        pl.when(member).then(pl.col("campaign_id")).alias("campaign_id"),
-        pl.when(member).then(pl.col("campaign_risk")).alias("campaign_risk"),
-    )
     verdicts = verdicts.with_columns(
         pl.col("account_risk").fill_null(0.0),
         pl.col("campaign_risk").fill_null(0.0),
@@ -148,10 +144,28 @@ def _known_accounts(accounts: pa.Table | None) -> pl.DataFrame:
     return df.unique("account_id", keep="first")
 
 
-def _campaign_flags(flags: pa.Table | None) -> pl.DataFrame:
+def _campaign_flags(flags: pa.Table | None, harvested: pl.DataFrame) -> pl.DataFrame:
+    """One row per flagged account: its earliest gated campaign flag.
+
+    A campaign flags a member only once the member itself has made a harvesting request:
+    sharing a proxy pool or a payment card with a campaign is not enough on its own. Shared-key
+    flags already waited for that request (``member_acted``); graph-campaign flags wait here.
+    """
     table = flags if flags is not None else CAMPAIGN_FLAG_SCHEMA.empty_table()
     df = pl.from_arrow(table.cast(CAMPAIGN_FLAG_SCHEMA))
     assert isinstance(df, pl.DataFrame)
+    gated = (
+        pl.when(pl.col("member_acted"))
+        .then(pl.col("campaign_flagged_at"))
+        .when(pl.col("_harvested_at").is_not_null())
+        .then(pl.max_horizontal("campaign_flagged_at", "_harvested_at"))
+    )
+    df = (
+        df.join(harvested, on="account_id", how="left")
+        .with_columns(gated.alias("campaign_flagged_at"))
+        .filter(pl.col("campaign_flagged_at").is_not_null())
+        .drop("_harvested_at", "member_acted")
+    )
     # An account in several campaigns keeps the earliest flag and the riskiest campaign id.
     return (
         df.sort("campaign_flagged_at")

@@ -67,3 +67,27 @@ def calibrate(
     threshold = max(floor, cut)
     achieved = float(np.mean(risk >= threshold))
     return Calibration(target_fpr, int(risk.size), threshold, achieved)
+
+
+def calibrate_populations(
+    benign_risk: dict[str, np.ndarray],
+    target_fpr: float,
+    population_fpr: float,
+    floor: float = DEFAULT_FLOOR,
+) -> Calibration:
+    """Threshold meeting ``target_fpr`` overall and ``population_fpr`` in every population.
+
+    Hard negatives (evaluation harnesses, enterprise apps) are few accounts with risks near the
+    attackers', so an overall rate alone would sacrifice them; each population's own cut is
+    computed the same way and the strictest one wins.
+    """
+    if not benign_risk:
+        raise ValueError("calibration needs at least one benign population")
+    every = np.concatenate([np.asarray(r, dtype=np.float64) for r in benign_risk.values()])
+    overall = calibrate(every, target_fpr, floor)
+    cut = max(
+        [overall.threshold]
+        + [calibrate(r, population_fpr, floor).threshold for r in benign_risk.values() if len(r)]
+    )
+    achieved = float(np.mean(every >= cut))
+    return Calibration(target_fpr, int(every.size), cut, achieved)

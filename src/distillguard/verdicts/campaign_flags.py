@@ -6,14 +6,16 @@ a campaign member at checkpoint T is a flag an online deployment would have rais
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 from rich.progress import Progress
 
 from distillguard.campaigns import Campaign, CampaignConfig, CampaignTracker
+from distillguard.campaigns.shared_keys import SharedKeyConfig, shared_key_flags
 from distillguard.events.schema import ACCOUNT_SCHEMA
 from distillguard.verdicts.assemble import CAMPAIGN_FLAG_SCHEMA
 from distillguard.verdicts.policy import Policy
@@ -27,55 +29,98 @@ class _MemberFlag:
     campaign_risk: float
     campaign_flagged_at: datetime
     campaign_reasons: str
+    member_acted: bool = False  # graph campaigns flag as a group; assemble gates each member
 
 
-@dataclass
 class CampaignReplay:
-    """Feeds time-sorted signals to a tracker and detects every ``interval``."""
+    """Feeds time-sorted signals to a tracker and detects every ``interval`` of event time.
 
-    accounts: pa.Table | None
-    policy: Policy
-    interval: timedelta = timedelta(hours=2)
-    config: CampaignConfig = field(default_factory=CampaignConfig)
+    ``feed`` may be called with successive slices of one time-ordered stream (a growing log);
+    a checkpoint runs once an event at or past its edge arrives, so feeding a stream in pieces
+    flags exactly what feeding it whole does. ``finish`` closes the last, partial interval.
+    """
+
+    def __init__(
+        self,
+        accounts: pa.Table | None,
+        policy: Policy,
+        interval: timedelta = timedelta(hours=2),
+        config: CampaignConfig | None = None,
+    ) -> None:
+        self.policy = policy
+        self.config = config or CampaignConfig()
+        table = accounts if accounts is not None else ACCOUNT_SCHEMA.empty_table()
+        self._tracker = CampaignTracker(table, self.config)
+        self._step = int(interval.total_seconds() * 1e6)
+        self._edge: int | None = None  # the open interval ends before this event time (µs)
+        self._last: int | None = None  # event time of the last row fed, µs
+        self._dirty = False  # rows fed since the last detect
+        self._flags: dict[str, _MemberFlag] = {}
+        self.campaigns: list[Campaign] = []
+        self.checkpoints = 0
+        self._activity = _Activity()
 
     def run(
         self, signals: pa.Table, progress: Progress | None = None
     ) -> tuple[pa.Table, list[Campaign]]:
         """Account flags (CAMPAIGN_FLAG_SCHEMA) and the campaigns of the final checkpoint."""
-        accounts = self.accounts if self.accounts is not None else ACCOUNT_SCHEMA.empty_table()
-        tracker = CampaignTracker(accounts, self.config)
-        if signals.num_rows == 0:
-            return CAMPAIGN_FLAG_SCHEMA.empty_table(), []
-        ts = signals.column("ts").to_numpy().astype("datetime64[us]").astype(np.int64)
-        step = int(self.interval.total_seconds() * 1e6)
-        # Checkpoint k closes the slice of events with ts < start + (k+1)·step.
-        edges = np.arange(ts[0] + step, ts[-1] + step + 1, step)
-        bounds = np.searchsorted(ts, edges, side="left")
-        task = progress.add_task("campaigns", total=len(bounds)) if progress else None
-        flags: dict[str, _MemberFlag] = {}
-        campaigns: list[Campaign] = []
-        lo = 0
-        for hi in bounds:
-            if hi > lo:
-                tracker.update(signals.slice(lo, hi - lo))
-                as_of = _utc(int(ts[hi - 1]))
-                campaigns = tracker.detect(as_of)
-                self._flag_members(campaigns, as_of, flags)
-                lo = hi
+        task = progress.add_task("campaigns", total=signals.num_rows) if progress else None
+        step = max(1, self.config.chunk_rows)
+        for start in range(0, signals.num_rows, step):
+            self.feed(signals.slice(start, step))
             if progress is not None and task is not None:
-                progress.advance(task)
-        rows = [{"account_id": a, **asdict(f)} for a, f in flags.items()]
-        return pa.Table.from_pylist(rows, schema=CAMPAIGN_FLAG_SCHEMA), campaigns
+                progress.update(task, completed=min(signals.num_rows, start + step))
+        self.finish()
+        return self.flags(), self.campaigns
 
-    def _flag_members(
-        self, campaigns: list[Campaign], as_of: datetime, flags: dict[str, _MemberFlag]
-    ) -> None:
+    def feed(self, signals: pa.Table) -> None:
+        """Add SIGNAL_SCHEMA rows sorted by ``ts``, detecting at every checkpoint they close."""
+        if signals.num_rows == 0:
+            return
+        ts = signals.column("ts").to_numpy().astype("datetime64[us]").astype(np.int64)
+        if self._edge is None:
+            self._edge = int(ts[0]) + self._step
+        lo = 0
+        while lo < len(ts):
+            hi = int(np.searchsorted(ts, self._edge, side="left"))
+            if hi > lo:
+                part = signals.slice(lo, hi - lo)
+                self._tracker.update(part)
+                self._activity.add(part)
+                self._last, self._dirty = int(ts[hi - 1]), True
+                lo = hi
+            if lo < len(ts):  # an event at or past the edge closes the interval
+                self._checkpoint()
+                self._edge += self._step
+                while ts[lo] >= self._edge:
+                    self._edge += self._step
+
+    def finish(self) -> None:
+        """Detect on everything fed so far (the last, partial interval of a scan)."""
+        self._checkpoint()
+
+    def flags(self) -> pa.Table:
+        """One row per account flagged so far (CAMPAIGN_FLAG_SCHEMA)."""
+        rows = [{"account_id": a, **asdict(f)} for a, f in self._flags.items()]
+        return pa.Table.from_pylist(rows, schema=CAMPAIGN_FLAG_SCHEMA)
+
+    def _checkpoint(self) -> None:
+        if not self._dirty or self._last is None:
+            return
+        as_of = _utc(self._last)
+        self.campaigns = self._tracker.detect(as_of)
+        self._flag_members(self.campaigns, as_of)
+        self._dirty = False
+        self.checkpoints += 1
+
+    def _flag_members(self, campaigns: list[Campaign], as_of: datetime) -> None:
+        flags = self._flags
         for campaign in campaigns:
             if not campaign.flagged:
                 continue
             risk = max(campaign.risk, self.policy.flag)
             reasons = ";".join(campaign_codes(campaign))
-            for member in campaign.members:
+            for member in self._activity.eligible(campaign.members):
                 seen = flags.get(member)
                 if seen is None:
                     flags[member] = _MemberFlag(campaign.campaign_id, risk, as_of, reasons)
@@ -83,6 +128,42 @@ class CampaignReplay:
                     seen.campaign_id = campaign.campaign_id
                     seen.campaign_risk = max(risk, seen.campaign_risk)
                     seen.campaign_reasons = reasons
+
+
+# A graph campaign's block can sweep in bystanders: an individual on a proxy's home address who
+# once asked for step-by-step reasoning, or a heavy enterprise app whose tool traffic shares
+# template bands with the campaign. A member must itself have sent this many harvesting
+# requests, and must not outweigh the block's typical member by more than this factor (a heavy
+# account is its own actor and is judged by the account model, not pooled with light ones).
+MEMBER_MIN_HARVEST_REQUESTS = 2
+MEMBER_MAX_VOLUME_RATIO = 20.0
+
+
+class _Activity:
+    """Running request and harvesting-request counts per account, for member eligibility."""
+
+    def __init__(self) -> None:
+        self._requests: dict[str, int] = {}
+        self._harvest: dict[str, int] = {}
+
+    def add(self, signals: pa.Table) -> None:
+        df = pl.from_arrow(signals.select(["account_id", "intent"]))
+        assert isinstance(df, pl.DataFrame)
+        counts = df.group_by("account_id").agg(
+            pl.len().alias("n"), (pl.col("intent") != "benign").sum().alias("h")
+        )
+        for account, n, h in counts.iter_rows():
+            self._requests[account] = self._requests.get(account, 0) + n
+            self._harvest[account] = self._harvest.get(account, 0) + h
+
+    def eligible(self, members: list[str]) -> list[str]:
+        volumes = [self._requests.get(m, 0) for m in members]
+        cap = MEMBER_MAX_VOLUME_RATIO * max(1.0, float(np.median(volumes))) if volumes else 0.0
+        return [
+            m
+            for m, v in zip(members, volumes, strict=True)
+            if self._harvest.get(m, 0) >= MEMBER_MIN_HARVEST_REQUESTS and v <= cap
+        ]
 
 
 # Evidence whose p-value against the campaign's null groups is at most this becomes a code.
@@ -111,3 +192,19 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _utc(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
+
+
+def shared_key_campaign_flags(
+    signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig, policy: Policy
+) -> pa.Table:
+    """Flags through hot shared keys as CAMPAIGN_FLAG_SCHEMA rows (risk at least ``flag``)."""
+    flags = shared_key_flags(signals, accounts, config)
+    out = flags.select(
+        "account_id",
+        pl.col("group_id").alias("campaign_id"),
+        (1.0 - pl.col("p")).clip(policy.flag, 1.0).alias("campaign_risk"),
+        pl.col("flagged_at").alias("campaign_flagged_at"),
+        pl.col("reasons").list.join(";").alias("campaign_reasons"),
+        pl.lit(True).alias("member_acted"),
+    )
+    return out.to_arrow().cast(CAMPAIGN_FLAG_SCHEMA)

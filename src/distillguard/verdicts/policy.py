@@ -14,16 +14,24 @@ class Policy:
     """Risk cut-offs; ``flag`` is the default operating point written to verdicts.csv.
 
     ``flag`` comes from calibration on benign traffic (see ``verdicts.calibration``); the
-    stronger actions sit above it so that a borderline account is only slowed down.
+    stronger actions sit above it so that a borderline account is only slowed down. The
+    defaults are ``distillguard calibrate --target-fpr 0.001 --population-fpr 0.005 --keys``
+    on benign-only simulations (seeds 101-103, scale 1, 15,396 accounts; docs/detection.md);
+    a provider re-calibrates on its own known-good traffic.
     """
 
     monitor: float = 0.25
-    flag: float = 0.5
-    throttle: float = 0.5
-    verify: float = 0.65
-    block: float = 0.8
+    flag: float = 0.604
+    throttle: float = 0.604
+    verify: float = 0.754
+    block: float = 0.904
+    # Share of requests on benign shared keys (NATs, offices) that the intent model calls
+    # harvesting; shared keys are judged against it (``distillguard calibrate --keys``).
+    key_benign_rate: float = 0.0083
 
     def __post_init__(self) -> None:
+        if not 0.0 < self.key_benign_rate < 1.0:
+            raise ValueError(f"key_benign_rate must be within (0, 1), got {self.key_benign_rate}")
         cuts = (self.monitor, self.throttle, self.verify, self.block)
         if list(cuts) != sorted(cuts) or not all(0.0 <= c <= 1.0 for c in cuts):
             raise ValueError(f"policy cut-offs must rise within 0..1, got {cuts}")

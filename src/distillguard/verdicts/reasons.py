@@ -27,4 +27,15 @@ REASON_GLOSSARY: dict[str, str] = {
     "campaign_shared_payment": "Many of the campaign's accounts share payment fingerprints.",
     "campaign_signup_burst": "The campaign's accounts were created in a burst through one channel.",
     "campaign_young_unverified": "The campaign's accounts are unusually young and unverified.",
+    "shared_egress_harvest": "The account made harvesting requests from an IP address whose "
+    "traffic, pooled over the several accounts behind it, is far more harvest-like than benign "
+    "shared addresses (NATs, offices) carry.",
+    "shared_payment_harvest": "The account made harvesting requests and shares a payment method "
+    "with other accounts whose pooled traffic is harvest-heavy.",
+    "signup_cohort_harvest": "The account made harvesting requests and was created in the same "
+    "signup burst, through the same channel, as other harvesting accounts.",
+    "shared_harness_harvest": "The account made harvesting requests with a system prompt or "
+    "tool set that several accounts share and whose pooled traffic is harvest-heavy.",
+    "shared_template_harvest": "The account made harvesting requests with a prompt template "
+    "whose traffic comes mostly from several accounts that are heavy harvesters overall.",
 }

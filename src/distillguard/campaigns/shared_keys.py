@@ -1,0 +1,362 @@
+"""Shared keys that carry harvesting: egress addresses, payment methods and signup cohorts.
+
+A reseller spreads its harvesting so thinly that no account looks heavy, and an account farm
+rotates addresses so that no two accounts meet in the graph. Both still pool their traffic
+somewhere: many accounts leave through one egress address, pay with one card, or were created
+in one burst through one signup channel. Judged per key, that pooled traffic is as harvest-heavy
+as one attacker's, while the keys benign accounts share (NATs, carrier-grade NAT, office
+egress, a busy signup day) carry ordinary traffic.
+
+Every statistic is cumulative in time: a key becomes *hot* at the first event at which its
+traffic so far passes the test, and an account holding a hot key is flagged at the first of its
+own harvesting requests at or after that moment. Nothing sees the future, and work is one sort
+plus window functions, so it runs over the whole scan or over a growing log alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.stats import binom
+
+from distillguard.signals.schema import INTENT_SCORE_COLUMNS
+
+_US_PER_H = 3_600_000_000
+# Content keys: signal column → key kind; judged by heavy holders (see ``_held_keys``).
+CONTENT_KEYS = (("template_hash", "template"), ("system_hash", "system"), ("tools_hash", "tools"))
+_CONTENT_KINDS = [kind for _, kind in CONTENT_KEYS]
+
+# Reason code per key kind (glossary in verdicts/reasons.py).
+KEY_REASONS = {
+    "ip": "shared_egress_harvest",
+    "system": "shared_harness_harvest",
+    "tools": "shared_harness_harvest",
+    "template": "shared_template_harvest",
+    "payment": "shared_payment_harvest",
+    "cohort": "signup_cohort_harvest",
+}
+
+
+@dataclass(frozen=True)
+class SharedKeyConfig:
+    """When a shared key is hot.
+
+    ``benign_rate`` is the share of requests the intent model calls harvesting on benign shared
+    keys; ``distillguard calibrate`` measures it on benign traffic. A key is hot when its
+    harvesting share is significantly above that (one-sided binomial test at ``alpha``), at
+    least its kind's ``min_rates`` in size, and spread over ``min_accounts`` distinct harvesting
+    accounts.
+    """
+
+    benign_rate: float = 0.01
+    # Smallest harvest share (hits per request) per kind. A content key must be mostly heavy
+    # harvesters' traffic: attackers' cover traffic on a popular chat template must not heat
+    # it for everyone who uses that template.
+    min_rates: tuple[tuple[str, float], ...] = (
+        ("ip", 0.05),
+        ("payment", 0.05),
+        ("cohort", 0.05),
+        ("template", 0.5),
+        ("system", 0.5),
+        ("tools", 0.5),
+    )
+    alpha: float = 1e-3
+    min_accounts: int = 3
+    # Accounts created within one window through one channel form a signup cohort; two
+    # staggered grids so a burst straddling a boundary still lands whole in one of them.
+    cohort_hours: int = 6
+    # Which of its own requests put a holder of a hot key in the act: classified harvesting, or
+    # a harvest score of at least ``gate_score`` (the key already carries the group evidence).
+    gate_score: float = 0.2
+    # A heavy harvester (for template keys): at least this many requests so far, at least this
+    # share of them classified as harvesting.
+    heavy_min_requests: int = 10
+    heavy_share: float = 0.5
+    # Own gate requests a holder needs, per kind. A signup cohort is the loosest key (strangers
+    # sign up in the same hours through the same channel), so it asks for two.
+    gate_requests: tuple[tuple[str, int], ...] = (
+        ("ip", 1),
+        ("payment", 1),
+        ("cohort", 2),
+        ("system", 1),
+        ("tools", 1),
+        ("template", 1),
+    )
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.benign_rate < 1.0 or not 0.0 < self.alpha < 1.0:
+            raise ValueError("benign_rate and alpha must be within (0, 1)")
+        if self.min_accounts < 2 or self.cohort_hours < 1:
+            raise ValueError("min_accounts must be >= 2 and cohort_hours >= 1")
+
+
+KEY_FLAG_SCHEMA = pl.Schema(
+    {
+        "account_id": pl.Utf8(),
+        "group_id": pl.Utf8(),
+        "p": pl.Float64(),
+        "flagged_at": pl.Datetime("us", "UTC"),
+        "reasons": pl.List(pl.Utf8()),
+    }
+)
+_HOT_SCHEMA = pl.Schema(
+    {"kind": pl.Utf8(), "key": pl.Utf8(), "hot_at": pl.Datetime("us", "UTC"), "p": pl.Float64()}
+)
+
+
+def shared_key_flags(
+    signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig
+) -> pl.DataFrame:
+    """Accounts flagged through hot shared keys (KEY_FLAG_SCHEMA), one row per account.
+
+    ``signals`` is a SIGNAL_SCHEMA table in any order. Allowlisted accounts neither make a key
+    hot (their harvesting is contracted) nor get flagged. ``group_id`` names the connected
+    group of hot keys the account's flag came through; ``p`` is the smallest key p-value.
+    """
+    events = _events(signals, accounts, config)
+    if events.height == 0:
+        return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
+    held = _held_keys(events, accounts, config)
+    hot = _hot_keys(held, config)
+    if hot.height == 0:
+        return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
+    gates = pl.DataFrame(
+        list(config.gate_requests), schema={"kind": pl.Utf8, "need": pl.Int64}, orient="row"
+    )
+    # The time of each account's k-th gate request, for every k a kind asks for.
+    acts = (
+        events.filter(pl.col("gate"))
+        .sort("ts", "request_id")
+        .group_by("account_id", maintain_order=True)
+        .agg(pl.col("ts").head(max(need for _, need in config.gate_requests)).alias("acts"))
+    )
+    # An account holds a key from its first request with it; it is flagged at its gate request
+    # once it holds a hot key.
+    holders = (
+        held.group_by("account_id", "kind", "key")
+        .agg(pl.col("ts").min().alias("held_from"))
+        .join(hot, on=["kind", "key"])
+        .join(gates, on="kind")
+        .join(acts, on="account_id")
+        .filter(pl.col("acts").list.len() >= pl.col("need"))
+        .with_columns(pl.col("acts").list.get(pl.col("need") - 1).alias("acted_at"))
+        .with_columns(pl.max_horizontal("held_from", "hot_at", "acted_at").alias("flagged_at"))
+    )
+    if holders.height == 0:
+        return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
+    holders = holders.with_columns(_group_ids(holders, config.min_accounts))
+    per_account = (
+        # The group an account is named for: its infrastructure, payment or cohort group when it
+        # has one (who it is), else the shared content it ran (what it did).
+        holders.with_columns(pl.col("kind").is_in(_CONTENT_KINDS).alias("_content"))
+        .sort("_content", "flagged_at", "p")
+        .group_by("account_id", maintain_order=True)
+        .agg(
+            pl.col("group_id").first(),
+            pl.col("p").min(),
+            pl.col("flagged_at").min(),
+            pl.col("kind").replace_strict(KEY_REASONS).unique().sort().alias("reasons"),
+        )
+    )
+    return per_account.sort("account_id").cast(KEY_FLAG_SCHEMA)
+
+
+def key_summary(
+    signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig
+) -> pl.DataFrame:
+    """Every judged key (held by ``min_accounts`` or more): its pooled totals and when it
+    became hot (null if never). The evidence behind key flags, and what ``calibrate`` reads
+    from a scan of benign traffic to measure ``benign_rate``."""
+    events = _events(signals, accounts, config)
+    schema = pl.Schema(
+        {
+            "kind": pl.Utf8(),
+            "key": pl.Utf8(),
+            "accounts": pl.UInt32(),
+            "requests": pl.UInt32(),
+            "harvest": pl.UInt32(),
+            "harvest_rate": pl.Float64(),
+            "hot_at": pl.Datetime("us", "UTC"),
+            "p": pl.Float64(),
+        }
+    )
+    if events.height == 0:
+        return pl.DataFrame(schema=schema)
+    held = _held_keys(events, accounts, config)
+    totals = (
+        held.group_by("kind", "key")
+        .agg(
+            pl.col("account_id").n_unique().alias("accounts"),
+            pl.len().alias("requests"),
+            pl.col("h").sum().cast(pl.UInt32).alias("harvest"),
+        )
+        .filter(pl.col("accounts") >= config.min_accounts)
+        .with_columns((pl.col("harvest") / pl.col("requests")).alias("harvest_rate"))
+    )
+    hot = _hot_keys(held, config)
+    out = totals.join(hot, on=["kind", "key"], how="left")
+    return out.sort("kind", "harvest_rate", "key", descending=[False, True, False]).cast(schema)
+
+
+def benign_key_rate(summary: pl.DataFrame, min_requests: int = 50, quantile: float = 0.99) -> float:
+    """The harvest share that ``quantile`` of benign shared keys stay under (never below 0.1%).
+
+    Read from ``key_summary`` of benign traffic; keys with fewer than ``min_requests`` requests
+    are too noisy to say anything about the rate.
+    """
+    rates = summary.filter(pl.col("requests") >= min_requests)["harvest_rate"]
+    if rates.len() == 0:
+        raise ValueError(f"no shared key with at least {min_requests} requests to calibrate on")
+    return max(0.001, float(rates.quantile(quantile, interpolation="higher") or 0.0))
+
+
+def _events(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig) -> pl.DataFrame:
+    """Slim event rows: ``h`` (classified harvesting), ``gate`` (a gate request) and ``heavy``
+    (the account, counting this request, is a heavy harvester so far)."""
+    columns = ["ts", "request_id", "account_id", "ip", "template_hash", "system_hash"]
+    columns += ["tools_hash", "intent"]
+    df = pl.from_arrow(signals.select([*columns, *INTENT_SCORE_COLUMNS]))
+    assert isinstance(df, pl.DataFrame)
+    h = pl.col("intent") != "benign"
+    score = pl.sum_horizontal([pl.col(c) for c in INTENT_SCORE_COLUMNS])
+    df = df.with_columns(h.alias("h"), (h | (score >= config.gate_score)).alias("gate")).drop(
+        "intent", *INTENT_SCORE_COLUMNS
+    )
+    order = ["account_id", "ts", "request_id"]
+    n = pl.int_range(1, pl.len() + 1).over("account_id")
+    hits = pl.col("h").cast(pl.Int64).cum_sum().over("account_id")
+    heavy = (n >= config.heavy_min_requests) & (hits >= config.heavy_share * n)
+    df = df.sort(order).with_columns(heavy.alias("heavy"))
+    if accounts is not None and accounts.num_rows:
+        allow = pl.from_arrow(accounts.select(["account_id", "allowlist"]))
+        assert isinstance(allow, pl.DataFrame)
+        allowed = allow.filter(pl.col("allowlist").is_not_null())["account_id"].unique()
+        df = df.filter(~pl.col("account_id").is_in(allowed.implode()))
+    return df
+
+
+def _held_keys(
+    events: pl.DataFrame, accounts: pa.Table | None, config: SharedKeyConfig
+) -> pl.DataFrame:
+    """One row per (event, key the event's account holds): kind, key, ts, account, h."""
+    base = events.select("ts", "request_id", "account_id", "h")
+    row = ["ts", "request_id", "account_id", "h"]
+    # Content keys: a prompt template, a system prompt or a tool set (hash 0 means none). Their
+    # wording makes every request on them look alike, so per request a popular "explain step
+    # by step" skeleton or an agent framework's default prompt would heat up for anyone who
+    # uses it. A content key counts accounts instead: a hit is a request by an account that is
+    # a heavy harvester over all its traffic, so only content shared by several such accounts
+    # (and mostly used by them) is hot.
+    content = [
+        events.filter(pl.col(column) != 0).select(
+            "ts",
+            "request_id",
+            "account_id",
+            pl.col("heavy").alias("h"),
+            pl.lit(kind).alias("kind"),
+            pl.col(column).cast(pl.Utf8).alias("key"),
+        )
+        for column, kind in CONTENT_KEYS
+    ]
+    parts = [
+        events.filter(pl.col("ip").is_not_null()).select(
+            *row, pl.lit("ip").alias("kind"), pl.col("ip").alias("key")
+        ),
+        *content,
+    ]
+    if accounts is not None and accounts.num_rows:
+        attrs = pl.from_arrow(
+            accounts.select(["account_id", "payment_fingerprint", "signup_channel", "created_at"])
+        )
+        assert isinstance(attrs, pl.DataFrame)
+        attrs = attrs.unique("account_id", keep="first")
+        width = config.cohort_hours * _US_PER_H
+        created = pl.col("created_at").cast(pl.Int64)
+        channel = pl.col("signup_channel").fill_null("?")
+        keys = attrs.select(
+            "account_id",
+            pl.col("payment_fingerprint").alias("payment"),
+            pl.concat_str([channel, (created // width).cast(pl.Utf8)], separator="@").alias("c0"),
+            pl.concat_str(
+                [channel, ((created + width // 2) // width).cast(pl.Utf8)], separator="@+"
+            ).alias("c1"),
+        )
+        for column, kind in (("payment", "payment"), ("c0", "cohort"), ("c1", "cohort")):
+            parts.append(
+                base.join(keys.select("account_id", pl.col(column).alias("key")), on="account_id")
+                .filter(pl.col("key").is_not_null())
+                .with_columns(pl.lit(kind).alias("kind"))
+                .select(*row, "kind", "key")
+            )
+    return pl.concat(parts)
+
+
+def _hot_keys(held: pl.DataFrame, config: SharedKeyConfig) -> pl.DataFrame:
+    """(kind, key, hot_at, p): the first event time each key passed the test, and its p."""
+    key = ["kind", "key"]
+    shared = held.filter(pl.col("account_id").n_unique().over(key) >= config.min_accounts)
+    if shared.height == 0:
+        return pl.DataFrame(schema=_HOT_SCHEMA)
+    first_h = pl.col("h") & (pl.col("h").cum_sum().over([*key, "account_id"]) == 1)
+    running = shared.sort([*key, "ts", "request_id"]).with_columns(
+        pl.int_range(1, pl.len() + 1).over(key).alias("n"),
+        pl.col("h").cast(pl.Int64).cum_sum().over(key).alias("hits"),
+        first_h.cast(pl.Int64).cum_sum().over(key).alias("harvesters"),
+    )
+    running = running.filter(
+        (pl.col("harvesters") >= config.min_accounts)
+        & (pl.col("hits") >= pl.col("kind").replace_strict(dict(config.min_rates)) * pl.col("n"))
+    )
+    if running.height == 0:
+        return pl.DataFrame(schema=_HOT_SCHEMA)
+    p = binom.sf(running["hits"].to_numpy() - 1, running["n"].to_numpy(), config.benign_rate)
+    running = running.with_columns(pl.Series("p", np.asarray(p, dtype=np.float64)))
+    return (
+        running.filter(pl.col("p") <= config.alpha)
+        .group_by(key)
+        .agg(pl.col("ts").first().alias("hot_at"), pl.col("p").first())
+    )
+
+
+def _group_ids(holders: pl.DataFrame, link_accounts: int) -> pl.Series:
+    """One id per group of hot keys linked by at least ``link_accounts`` common holders.
+
+    One shared holder is too weak a link: a reseller account that happens to sign up in a
+    farm's burst would chain the two operations into one group. Content keys link only to
+    content keys: two operations copying one public prompt template are still two operations.
+    """
+    keys = pl.concat_str(["kind", "key"], separator=":")
+    codes = holders.select(
+        pl.col("account_id").rank("dense").cast(pl.Int64).alias("a") - 1,
+        keys.rank("dense").cast(pl.Int64).alias("k") - 1,
+        pl.col("kind").is_in(_CONTENT_KINDS).alias("content"),
+    )
+    accounts = codes["a"].to_numpy()
+    k = codes["k"].to_numpy()
+    content = np.zeros(int(k.max()) + 1, dtype=bool)
+    content[k] = codes["content"].to_numpy()
+    held = sp.csr_matrix(
+        (np.ones(len(k)), (accounts, k)), shape=(int(accounts.max()) + 1, int(k.max()) + 1)
+    )
+    common = (held.T @ held).tocoo()
+    strong = (common.data >= link_accounts) & (common.row != common.col)
+    strong &= content[common.row] == content[common.col]
+    links = sp.coo_matrix(
+        (np.ones(int(strong.sum())), (common.row[strong], common.col[strong])),
+        shape=common.shape,
+    )
+    _, label = connected_components(links, directed=False)
+    comp = label[k]
+    names = holders.select(keys.alias("name"))["name"].to_list()
+    first: dict[Any, str] = {}
+    for c, name in sorted(zip(comp.tolist(), names, strict=True), key=lambda x: x[1]):
+        first.setdefault(c, name)
+    ids = {c: "key-" + hashlib.sha256(n.encode()).hexdigest()[:16] for c, n in first.items()}
+    return pl.Series("group_id", [ids[c] for c in comp.tolist()], dtype=pl.Utf8)

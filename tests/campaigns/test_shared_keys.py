@@ -1,0 +1,169 @@
+"""Shared keys: harvesting pooled behind one address, card or signup burst; NATs stay clean."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from distillguard.campaigns.shared_keys import SharedKeyConfig, shared_key_flags
+from distillguard.events.schema import ACCOUNT_SCHEMA
+from distillguard.signals.schema import SIGNAL_SCHEMA
+from tests.conftest import T0, signal_row
+
+RESELLER_IP = "203.0.113.7"
+NAT_IP = "198.51.100.1"
+
+
+def _traffic(
+    account: str, ip: str, start: float, benign: int, harvest: int
+) -> list[dict[str, Any]]:
+    """``benign`` ordinary requests with ``harvest`` chain-of-thought requests spread among them."""
+    rows = []
+    every = max(1, benign // max(harvest, 1))
+    h = 0
+    for i in range(benign + harvest):
+        is_h = h < harvest and i % (every + 1) == every
+        h += is_h
+        over: dict[str, Any] = {"ip": ip}
+        if is_h:
+            over |= {"intent": "cot_elicitation", "p_cot": 0.9}
+        rows.append(signal_row(account, start + i * 37.0, f"{account}-{i}", **over))
+    return rows
+
+
+def _world() -> pa.Table:
+    rows = []
+    for k in range(6):  # a reseller: light accounts, a little harvesting each, one egress
+        rows += _traffic(f"res-{k}", RESELLER_IP, k * 5.0, benign=10, harvest=3)
+    for k in range(30):  # a NAT: students; one of them once asks something harvest-like
+        rows += _traffic(f"nat-{k}", NAT_IP, k * 3.0, benign=12, harvest=1 if k == 0 else 0)
+    rows.sort(key=lambda r: (r["ts"], r["request_id"]))
+    return pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA)
+
+
+def _first_harvest(signals: pa.Table) -> dict[str, Any]:
+    df = pl.from_arrow(signals)
+    assert isinstance(df, pl.DataFrame)
+    first = df.filter(pl.col("intent") != "benign").group_by("account_id").agg(pl.col("ts").min())
+    return dict(zip(first["account_id"].to_list(), first["ts"].to_list(), strict=True))
+
+
+def test_reseller_egress_is_caught_and_the_nat_is_not() -> None:
+    signals = _world()
+    flags = shared_key_flags(signals, None, SharedKeyConfig())
+    flagged = dict(zip(flags["account_id"].to_list(), flags["flagged_at"].to_list(), strict=True))
+    assert set(flagged) == {f"res-{k}" for k in range(6)}
+    first = _first_harvest(signals)
+    # Flagged at one of its own harvesting requests (never before it) ...
+    assert all(flagged[a] >= first[a] for a in flagged)
+    assert all(r == ["shared_egress_harvest"] for r in flags["reasons"].to_list())
+    assert flags["group_id"].n_unique() == 1
+    assert flags["p"].max() <= SharedKeyConfig().alpha
+
+
+def test_flags_use_only_the_past() -> None:
+    signals = _world()
+    full = shared_key_flags(signals, None, SharedKeyConfig())
+    cut = T0 + timedelta(minutes=300)
+    prefix = signals.filter(pc.less_equal(signals["ts"], cut))
+    part = shared_key_flags(prefix, None, SharedKeyConfig())
+    early = full.filter(pl.col("flagged_at") <= cut).select("account_id", "flagged_at")
+    assert early.height > 0
+    assert part.select("account_id", "flagged_at").equals(early)
+
+
+def test_an_allowlisted_partner_neither_heats_a_key_nor_gets_flagged() -> None:
+    rows = []
+    for k in range(4):
+        rows += _traffic(f"partner-{k}", RESELLER_IP, k * 5.0, benign=2, harvest=10)
+    signals = pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA)
+    accounts = pa.Table.from_pylist(
+        [{"account_id": f"partner-{k}", "allowlist": "contract-1"} for k in range(4)],
+        schema=ACCOUNT_SCHEMA,
+    )
+    assert shared_key_flags(signals, None, SharedKeyConfig()).height == 4
+    assert shared_key_flags(signals, accounts, SharedKeyConfig()).height == 0
+
+
+def test_a_signup_burst_on_separate_addresses_is_one_cohort() -> None:
+    rows = []
+    accounts = []
+    for k in range(5):  # created minutes apart through one channel, each on its own address
+        rows += _traffic(f"farm-{k}", f"192.0.2.{k}", 60.0 + k, benign=4, harvest=4)
+        accounts.append(_account(f"farm-{k}", minutes=k * 7, channel="education"))
+    rows += _traffic("bystander", "192.0.2.99", 60.0, benign=12, harvest=0)
+    accounts.append(_account("bystander", minutes=20, channel="education"))
+    signals = pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA)
+    table = pa.Table.from_pylist(accounts, schema=ACCOUNT_SCHEMA)
+    flags = shared_key_flags(signals, table, SharedKeyConfig())
+    assert set(flags["account_id"].to_list()) == {f"farm-{k}" for k in range(5)}
+    assert all("signup_cohort_harvest" in r for r in flags["reasons"].to_list())
+
+
+def _account(account_id: str, minutes: float, channel: str) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "created_at": T0 + timedelta(minutes=minutes),
+        "signup_channel": channel,
+    }
+
+
+def test_config_is_validated() -> None:
+    with pytest.raises(ValueError, match="benign_rate"):
+        SharedKeyConfig(benign_rate=0.0)
+    with pytest.raises(ValueError, match="min_accounts"):
+        SharedKeyConfig(min_accounts=1)
+
+
+def test_key_summary_shows_the_evidence_and_calibrates_the_benign_rate() -> None:
+    from distillguard.campaigns.shared_keys import benign_key_rate, key_summary
+
+    summary = key_summary(_world(), None, SharedKeyConfig())
+    rows = {r["key"]: r for r in summary.filter(pl.col("kind") == "ip").to_dicts()}
+    assert rows[RESELLER_IP]["hot_at"] is not None
+    assert rows[RESELLER_IP]["accounts"] == 6 and rows[RESELLER_IP]["harvest"] == 18
+    assert rows[NAT_IP]["hot_at"] is None
+    assert rows[NAT_IP]["harvest_rate"] == pytest.approx(1 / 361)
+    benign = summary.filter(pl.col("key") == NAT_IP)
+    assert benign_key_rate(benign) == pytest.approx(1 / 361)
+    with pytest.raises(ValueError, match="no shared key"):
+        benign_key_rate(benign, min_requests=10_000)
+
+
+def test_a_template_shared_by_heavy_harvesters_is_hot_and_a_popular_one_is_not() -> None:
+    rows = []
+    for k in range(4):  # heavy harvesters on one exclusive agentic template, own addresses
+        rows += [
+            signal_row(
+                f"heavy-{k}",
+                k + i * 10.0,
+                f"heavy-{k}-{i}",
+                ip=f"192.0.2.{k}",
+                intent="agentic_trace",
+                p_agentic=0.9,
+                template_hash=777,
+            )
+            for i in range(60)
+        ]
+    for k in range(40):  # people on a popular step-by-step template, a few harvest-like asks
+        rows += [
+            signal_row(
+                f"person-{k}",
+                k + i * 31.0,
+                f"person-{k}-{i}",
+                ip=f"198.51.100.{k}",
+                template_hash=555 if i % 3 == 0 else 1000 + k * 100 + i,
+                intent="cot_elicitation" if i % 3 == 0 else "benign",
+                p_cot=0.8 if i % 3 == 0 else 0.0,
+            )
+            for i in range(12)
+        ]
+    signals = pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA)
+    flags = shared_key_flags(signals, None, SharedKeyConfig())
+    assert set(flags["account_id"].to_list()) == {f"heavy-{k}" for k in range(4)}
+    assert all(r == ["shared_template_harvest"] for r in flags["reasons"].to_list())
