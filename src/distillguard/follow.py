@@ -145,6 +145,7 @@ class Follower:
         self._newest: datetime | None = None  # the newest event time read
         self._late = 0
         self._verdicts: pl.DataFrame | None = None
+        self._keys: pl.DataFrame | None = None
         self._notices: list[str] = []
 
     def poll(self) -> PollStatus:
@@ -173,6 +174,7 @@ class Follower:
         assert verdicts is not None
         signals = self._fed
         return ScanResult(
+            keys=self._keys,
             verdicts=verdicts,
             campaigns=self._replay.campaigns,
             stats=self.stats,
@@ -290,6 +292,7 @@ class Follower:
         scored = score_accounts(self._fed, self._accounts, scan, self._replay.flags())
         verdicts = scored.verdicts
         self._verdicts = verdicts
+        self._keys = scored.keys
         _replace(scan.out / "verdicts.csv", lambda tmp: write_verdicts(verdicts, str(tmp)))
         _replace(scan.out / "shared_keys.csv", lambda tmp: scored.keys.write_csv(tmp))
         campaigns = campaigns_to_json(self._replay.campaigns)

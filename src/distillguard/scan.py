@@ -75,6 +75,7 @@ class ScanResult:
     events: int
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    keys: pl.DataFrame | None = None  # key_summary: shared keys and when they became hot
 
     @property
     def flagged(self) -> int:
@@ -135,6 +136,7 @@ def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult
         events=signals.num_rows,
         seconds=time.perf_counter() - started,
         timings=timings,
+        keys=scored.keys,
     )
 
 

@@ -198,3 +198,31 @@ def test_bad_report_data_is_rejected(tmp_path: Path) -> None:
         render(tmp_path, replace(data, hourly=data.hourly.drop_columns(["events"])))
     with pytest.raises(ValueError, match="missing columns: reasons"):
         render(tmp_path, replace(data, verdicts=data.verdicts.drop_columns(["reasons"])))
+
+
+def test_hot_shared_keys_are_listed_and_escaped(tmp_path: Path) -> None:
+    import polars as pl
+
+    keys = pl.DataFrame(
+        {
+            "kind": ["ip", "payment", "ip"],
+            "key": ["203.0.113.7", EVIL, "198.51.100.1"],
+            "accounts": [25, 60, 300],
+            "requests": [437, 900, 8000],
+            "harvest": [55, 120, 0],
+            "harvest_rate": [55 / 437, 120 / 900, 0.0],
+            "hot_at": [T0 + timedelta(hours=9), T0 + timedelta(hours=3), None],
+            "p": [1e-9, 1e-12, None],
+        },
+        schema_overrides={"hot_at": pl.Datetime("us", "UTC")},
+    )
+    html = render(tmp_path, replace(build(50, 1), shared_keys=keys))
+    section = html[html.index('id="shared-keys"') :]
+    section = section[: section.index("</section>")]
+    assert "egress IP address" in section and "<code>203.0.113.7</code>" in section
+    assert "payment fingerprint" in section and EVIL not in section
+    assert "198.51.100.1" not in section  # the NAT never became hot
+    assert section.index("payment fingerprint") < section.index("egress IP address")  # by time
+    assert "12.6%" in section
+    empty = render(tmp_path, build(50, 1))
+    assert "No shared key became hot." in empty

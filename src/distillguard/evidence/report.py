@@ -90,6 +90,8 @@ class ReportData:
     threshold: float  # risk at which accounts are flagged
     reason_glossary: dict[str, str]  # reason code -> plain-language explanation
     evaluation: Evaluation | None = None  # only for simulated data with labels
+    # key_summary rows (campaigns.shared_keys): shared keys and when they became hot.
+    shared_keys: pl.DataFrame | None = None
     top_accounts: int = 100
     top_campaigns: int = 200
     title: str = "Adversarial distillation report"
@@ -112,6 +114,7 @@ def _render(data: ReportData) -> str:
     sections = [
         _summary(data, verdicts),
         _campaign_section(data, first_flags),
+        _shared_key_section(data),
         _timeline_section(data, first_flags),
         _score_section(data, verdicts),
         _action_section(verdicts),
@@ -222,6 +225,48 @@ def _campaign_section(data: ReportData, first_flags: dict[str, datetime]) -> str
     )
     more = _more(len(ranked) - len(shown), "campaigns")
     return head + table + more + "</section>"
+
+
+_KEY_KINDS = {
+    "ip": "egress IP address",
+    "payment": "payment fingerprint",
+    "cohort": "signup cohort (channel, 6-hour window)",
+    "template": "prompt template",
+    "system": "system prompt",
+    "tools": "tool set",
+}
+
+
+def _shared_key_section(data: ReportData) -> str:
+    head = (
+        '<section id="shared-keys"><h2>Shared keys that carried harvesting</h2><p>Addresses, '
+        "payment methods, signup bursts and shared prompts whose pooled traffic, over several "
+        "accounts, became significantly more harvest-like than benign shared keys. Accounts "
+        "holding one were flagged at their own next harvesting request.</p>"
+    )
+    keys = data.shared_keys
+    hot = keys.filter(pl.col("hot_at").is_not_null()) if keys is not None else None
+    if hot is None or hot.height == 0:
+        return head + "<p>No shared key became hot.</p></section>"
+    hot = hot.sort(["hot_at", "kind", "key"])
+    shown = hot.head(data.top_campaigns)
+    rows = [
+        (
+            _KEY_KINDS.get(row["kind"], row["kind"]),
+            _Html(f"<code>{escape(str(row['key']))}</code>"),
+            f"{row['accounts']:,}",
+            f"{row['requests']:,}",
+            f"{row['harvest_rate']:.1%}",
+            _when(row["hot_at"]),
+        )
+        for row in shown.iter_rows(named=True)
+    ]
+    table = _table(
+        ("kind", "key", "accounts", "requests", "harvesting share", "hot since"),
+        rows,
+        numeric=(2, 3, 4),
+    )
+    return head + table + _more(hot.height - shown.height, "hot keys") + "</section>"
 
 
 def _timeline_section(data: ReportData, first_flags: dict[str, datetime]) -> str:

@@ -38,6 +38,7 @@ def write_scan_report(result: ScanResult, config: ScanConfig, labels: Path | Non
         threshold=config.policy.flag,
         reason_glossary=REASON_GLOSSARY,
         evaluation=evaluation,
+        shared_keys=result.keys,
     )
     path = config.out / "report.html"
     write_report(path, data)
