@@ -79,15 +79,16 @@ class SharedKeyConfig:
     # share of them classified as harvesting.
     heavy_min_requests: int = 10
     heavy_share: float = 0.5
-    # Own gate requests a holder needs, per kind. A signup cohort is the loosest key (strangers
-    # sign up in the same hours through the same channel), so it asks for two.
-    gate_requests: tuple[tuple[str, int], ...] = (
-        ("ip", 1),
-        ("payment", 1),
-        ("cohort", 2),
-        ("system", 1),
-        ("tools", 1),
-        ("template", 1),
+    # Own gate requests a holder needs per kind, and whether only classified harvesting counts
+    # (strict). A signup cohort is the loosest key (strangers sign up in the same hours through
+    # the same channel), so it asks for two classified harvesting requests.
+    gate_requests: tuple[tuple[str, int, bool], ...] = (
+        ("ip", 1, False),
+        ("payment", 1, False),
+        ("cohort", 2, True),
+        ("system", 1, False),
+        ("tools", 1, False),
+        ("template", 1, False),
     )
 
     def __post_init__(self) -> None:
@@ -128,14 +129,26 @@ def shared_key_flags(
     if hot.height == 0:
         return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
     gates = pl.DataFrame(
-        list(config.gate_requests), schema={"kind": pl.Utf8, "need": pl.Int64}, orient="row"
+        list(config.gate_requests),
+        schema={"kind": pl.Utf8, "need": pl.Int64, "strict": pl.Boolean},
+        orient="row",
     )
-    # The time of each account's k-th gate request, for every k a kind asks for.
+    # The times of each account's first gate requests (soft) and classified harvesting
+    # requests (strict), as many as any kind asks for.
+    most = max(need for _, need, _ in config.gate_requests)
+    ordered = events.sort("ts", "request_id")
     acts = (
-        events.filter(pl.col("gate"))
-        .sort("ts", "request_id")
+        ordered.filter(pl.col("gate"))
         .group_by("account_id", maintain_order=True)
-        .agg(pl.col("ts").head(max(need for _, need in config.gate_requests)).alias("acts"))
+        .agg(pl.col("ts").head(most).alias("soft"))
+        .join(
+            ordered.filter(pl.col("h"))
+            .group_by("account_id", maintain_order=True)
+            .agg(pl.col("ts").head(most).alias("strict_acts")),
+            on="account_id",
+            how="left",
+        )
+        .with_columns(pl.col("strict_acts").fill_null([]))
     )
     # An account holds a key from its first request with it; it is flagged at its gate request
     # once it holds a hot key.
@@ -145,6 +158,9 @@ def shared_key_flags(
         .join(hot, on=["kind", "key"])
         .join(gates, on="kind")
         .join(acts, on="account_id")
+        .with_columns(
+            pl.when(pl.col("strict")).then(pl.col("strict_acts")).otherwise("soft").alias("acts")
+        )
         .filter(pl.col("acts").list.len() >= pl.col("need"))
         .with_columns(pl.col("acts").list.get(pl.col("need") - 1).alias("acted_at"))
         .with_columns(pl.max_horizontal("held_from", "hot_at", "acted_at").alias("flagged_at"))
