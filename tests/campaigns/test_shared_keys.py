@@ -167,3 +167,10 @@ def test_a_template_shared_by_heavy_harvesters_is_hot_and_a_popular_one_is_not()
     flags = shared_key_flags(signals, None, SharedKeyConfig())
     assert set(flags["account_id"].to_list()) == {f"heavy-{k}" for k in range(4)}
     assert all(r == ["shared_template_harvest"] for r in flags["reasons"].to_list())
+
+
+def test_every_key_kind_needs_a_rate_and_a_gate() -> None:
+    with pytest.raises(ValueError, match="min_rates"):
+        SharedKeyConfig(min_rates=(("ip", 0.05),))
+    with pytest.raises(ValueError, match="gate_requests"):
+        SharedKeyConfig(gate_requests=(("ip", 1, False),))

@@ -1,11 +1,12 @@
-"""Shared keys that carry harvesting: egress addresses, payment methods and signup cohorts.
+"""Shared keys that carry harvesting: egress addresses, payment methods, signup cohorts and
+shared content (prompt templates, system prompts, tool sets).
 
 A reseller spreads its harvesting so thinly that no account looks heavy, and an account farm
 rotates addresses so that no two accounts meet in the graph. Both still pool their traffic
-somewhere: many accounts leave through one egress address, pay with one card, or were created
-in one burst through one signup channel. Judged per key, that pooled traffic is as harvest-heavy
-as one attacker's, while the keys benign accounts share (NATs, carrier-grade NAT, office
-egress, a busy signup day) carry ordinary traffic.
+somewhere: many accounts leave through one egress address, pay with one card, were created
+in one burst through one signup channel, or run one harness. Judged per key, that pooled
+traffic is as harvest-heavy as one attacker's, while the keys benign accounts share (NATs,
+carrier-grade NAT, office egress, a busy signup day, a popular prompt) carry ordinary traffic.
 
 Every statistic is cumulative in time: a key becomes *hot* at the first event at which its
 traffic so far passes the test, and an account holding a hot key is flagged at the first of its
@@ -96,6 +97,12 @@ class SharedKeyConfig:
             raise ValueError("benign_rate and alpha must be within (0, 1)")
         if self.min_accounts < 2 or self.cohort_hours < 1:
             raise ValueError("min_accounts must be >= 2 and cohort_hours >= 1")
+        for name, kinds in (
+            ("min_rates", {kind for kind, _ in self.min_rates}),
+            ("gate_requests", {kind for kind, _, _ in self.gate_requests}),
+        ):
+            if kinds != set(KEY_REASONS):
+                raise ValueError(f"{name} must name every key kind: {sorted(KEY_REASONS)}")
 
 
 KEY_FLAG_SCHEMA = pl.Schema(
