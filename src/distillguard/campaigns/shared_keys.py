@@ -79,7 +79,7 @@ class SharedKeyConfig:
     # A heavy harvester (for template keys): at least this many requests so far, at least this
     # share of them classified as harvesting.
     heavy_min_requests: int = 10
-    heavy_share: float = 0.5
+    heavy_share: float = 0.3
     # Own gate requests a holder needs per kind, and whether only classified harvesting counts
     # (strict). A signup cohort is the loosest key (strangers sign up in the same hours through
     # the same channel), so it asks for two classified harvesting requests.
