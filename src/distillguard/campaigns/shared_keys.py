@@ -34,6 +34,13 @@ _US_PER_H = 3_600_000_000
 CONTENT_KEYS = (("template_hash", "template"), ("system_hash", "system"), ("tools_hash", "tools"))
 _CONTENT_KINDS = [kind for _, kind in CONTENT_KEYS]
 
+# Which of an account's requests count as its own act, per gate mode (see SharedKeyConfig).
+_GATE_MODES = {
+    "score": pl.col("gate"),
+    "classified": pl.col("h"),
+    "heavy": pl.col("h") & pl.col("heavy"),
+}
+
 # Reason code per key kind (glossary in verdicts/reasons.py).
 KEY_REASONS = {
     "ip": "shared_egress_harvest",
@@ -80,16 +87,19 @@ class SharedKeyConfig:
     # share of them classified as harvesting.
     heavy_min_requests: int = 10
     heavy_share: float = 0.3
-    # Own gate requests a holder needs per kind, and whether only classified harvesting counts
-    # (strict). A signup cohort is the loosest key (strangers sign up in the same hours through
-    # the same channel), so it asks for two classified harvesting requests.
-    gate_requests: tuple[tuple[str, int, bool], ...] = (
-        ("ip", 1, False),
-        ("payment", 1, False),
-        ("cohort", 2, True),
-        ("system", 1, False),
-        ("tools", 1, False),
-        ("template", 1, False),
+    # Own gate requests a holder needs per kind, and which requests count: "score" (classified
+    # harvesting or a harvest score of at least ``gate_score``), "classified", or "heavy" (a
+    # classified harvesting request by an account that is itself a heavy harvester by then).
+    # A signup cohort is loose (strangers sign up in the same hours through the same channel),
+    # so it asks for two classified requests. Content keys are defined by heavy accounts, and a
+    # popular prompt is also sent by people: only heavy holders are flagged through them.
+    gate_requests: tuple[tuple[str, int, str], ...] = (
+        ("ip", 1, "score"),
+        ("payment", 1, "score"),
+        ("cohort", 2, "classified"),
+        ("system", 1, "heavy"),
+        ("tools", 1, "heavy"),
+        ("template", 1, "heavy"),
     )
 
     def __post_init__(self) -> None:
@@ -103,6 +113,9 @@ class SharedKeyConfig:
         ):
             if kinds != set(KEY_REASONS):
                 raise ValueError(f"{name} must name every key kind: {sorted(KEY_REASONS)}")
+        modes = {mode for _, _, mode in self.gate_requests}
+        if not modes <= set(_GATE_MODES):
+            raise ValueError(f"gate modes must be among {sorted(_GATE_MODES)}, got {sorted(modes)}")
 
 
 KEY_FLAG_SCHEMA = pl.Schema(
@@ -137,26 +150,22 @@ def shared_key_flags(
         return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
     gates = pl.DataFrame(
         list(config.gate_requests),
-        schema={"kind": pl.Utf8, "need": pl.Int64, "strict": pl.Boolean},
+        schema={"kind": pl.Utf8, "need": pl.Int64, "mode": pl.Utf8},
         orient="row",
     )
-    # The times of each account's first gate requests (soft) and classified harvesting
-    # requests (strict), as many as any kind asks for.
+    # The times of each account's first gate requests of every mode, as many as any kind needs.
     most = max(need for _, need, _ in config.gate_requests)
     ordered = events.sort("ts", "request_id")
-    acts = (
-        ordered.filter(pl.col("gate"))
-        .group_by("account_id", maintain_order=True)
-        .agg(pl.col("ts").head(most).alias("soft"))
-        .join(
-            ordered.filter(pl.col("h"))
+    acts = ordered.select("account_id").unique()
+    for mode, counts in _GATE_MODES.items():
+        times = (
+            ordered.filter(counts)
             .group_by("account_id", maintain_order=True)
-            .agg(pl.col("ts").head(most).alias("strict_acts")),
-            on="account_id",
-            how="left",
+            .agg(pl.col("ts").head(most).alias(mode))
         )
-        .with_columns(pl.col("strict_acts").fill_null([]))
-    )
+        acts = acts.join(times, on="account_id", how="left").with_columns(
+            pl.col(mode).fill_null([])
+        )
     # An account holds a key from its first request with it; it is flagged at its gate request
     # once it holds a hot key.
     holders = (
@@ -166,7 +175,12 @@ def shared_key_flags(
         .join(gates, on="kind")
         .join(acts, on="account_id")
         .with_columns(
-            pl.when(pl.col("strict")).then(pl.col("strict_acts")).otherwise("soft").alias("acts")
+            pl.when(pl.col("mode") == "heavy")
+            .then(pl.col("heavy"))
+            .when(pl.col("mode") == "classified")
+            .then(pl.col("classified"))
+            .otherwise(pl.col("score"))
+            .alias("acts")
         )
         .filter(pl.col("acts").list.len() >= pl.col("need"))
         .with_columns(pl.col("acts").list.get(pl.col("need") - 1).alias("acted_at"))
