@@ -35,11 +35,7 @@ CONTENT_KEYS = (("template_hash", "template"), ("system_hash", "system"), ("tool
 _CONTENT_KINDS = [kind for _, kind in CONTENT_KEYS]
 
 # Which of an account's requests count as its own act, per gate mode (see SharedKeyConfig).
-_GATE_MODES = {
-    "score": pl.col("gate"),
-    "classified": pl.col("h"),
-    "heavy": pl.col("h") & pl.col("heavy"),
-}
+_GATE_MODES = {"score": pl.col("gate"), "classified": pl.col("h")}
 
 # Reason code per key kind (glossary in verdicts/reasons.py).
 KEY_REASONS = {
@@ -88,18 +84,16 @@ class SharedKeyConfig:
     heavy_min_requests: int = 10
     heavy_share: float = 0.3
     # Own gate requests a holder needs per kind, and which requests count: "score" (classified
-    # harvesting or a harvest score of at least ``gate_score``), "classified", or "heavy" (a
-    # classified harvesting request by an account that is itself a heavy harvester by then).
-    # A signup cohort is loose (strangers sign up in the same hours through the same channel),
-    # so it asks for two classified requests. Content keys are defined by heavy accounts, and a
-    # popular prompt is also sent by people: only heavy holders are flagged through them.
+    # harvesting or a harvest score of at least ``gate_score``) or "classified". A signup
+    # cohort is loose (strangers sign up in the same hours through the same channel), and a
+    # popular prompt is also sent by people: both ask for two classified requests.
     gate_requests: tuple[tuple[str, int, str], ...] = (
         ("ip", 1, "score"),
         ("payment", 1, "score"),
         ("cohort", 2, "classified"),
-        ("system", 1, "heavy"),
-        ("tools", 1, "heavy"),
-        ("template", 1, "heavy"),
+        ("system", 2, "classified"),
+        ("tools", 2, "classified"),
+        ("template", 2, "classified"),
     )
 
     def __post_init__(self) -> None:
@@ -175,9 +169,7 @@ def shared_key_flags(
         .join(gates, on="kind")
         .join(acts, on="account_id")
         .with_columns(
-            pl.when(pl.col("mode") == "heavy")
-            .then(pl.col("heavy"))
-            .when(pl.col("mode") == "classified")
+            pl.when(pl.col("mode") == "classified")
             .then(pl.col("classified"))
             .otherwise(pl.col("score"))
             .alias("acts")

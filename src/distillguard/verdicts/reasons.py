@@ -34,8 +34,8 @@ REASON_GLOSSARY: dict[str, str] = {
     "with other accounts whose pooled traffic is harvest-heavy.",
     "signup_cohort_harvest": "The account made harvesting requests and was created in the same "
     "signup burst, through the same channel, as other harvesting accounts.",
-    "shared_harness_harvest": "The account is a heavy harvester and runs a system prompt or "
-    "tool set whose traffic comes mostly from several other heavy harvesters.",
-    "shared_template_harvest": "The account is a heavy harvester and uses a prompt template "
-    "whose traffic comes mostly from several other heavy harvesters.",
+    "shared_harness_harvest": "The account made harvesting requests with a system prompt or "
+    "tool set whose traffic comes mostly from several accounts that are heavy harvesters.",
+    "shared_template_harvest": "The account made harvesting requests with a prompt template "
+    "whose traffic comes mostly from several accounts that are heavy harvesters.",
 }
