@@ -47,21 +47,10 @@ def ensure_data(scale: float, seed: int) -> Path:
     return folder
 
 
-def scan_once(folder: Path, out: Path) -> tuple[float, float]:
-    """Seconds and peak memory (MiB, summed over the scan's whole process tree) of one scan."""
-    cmd = [
-        str(BIN / "distillguard"),
-        "scan",
-        str(folder / "events.jsonl.gz"),
-        "--accounts",
-        str(folder / "accounts.jsonl"),
-        "--releases",
-        str(folder / "releases.json"),
-        "--out",
-        str(out),
-        "--no-progress",
-        "--no-report",
-    ]
+def scan_once(folder: Path, out: Path) -> tuple[float, float, dict[str, float]]:
+    """Seconds, peak memory (MiB, summed over the scan's whole process tree) and stage
+    timings of one scan, run in a child process (``--scan-child``)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--scan-child", str(folder), str(out)]
     t = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL)
     peak = 0
@@ -71,7 +60,24 @@ def scan_once(folder: Path, out: Path) -> tuple[float, float]:
     seconds = time.perf_counter() - t
     if proc.returncode:
         raise SystemExit(f"scan failed with exit code {proc.returncode}")
-    return seconds, peak / 2**20
+    timings = json.loads((out / "timings.json").read_text())
+    return seconds, peak / 2**20, timings
+
+
+def scan_child(folder: Path, out: Path) -> None:
+    """The scan as ``distillguard scan --no-report`` runs it, plus its stage timings."""
+    from distillguard.scan import ScanConfig, scan
+
+    result = scan(
+        ScanConfig(
+            events=[folder / "events.jsonl.gz"],
+            accounts=folder / "accounts.jsonl",
+            releases=folder / "releases.json",
+            out=out,
+            progress=False,
+        )
+    )
+    (out / "timings.json").write_text(json.dumps(result.timings))
 
 
 def _tree_rss(proc: psutil.Process) -> int:
@@ -99,18 +105,23 @@ def main() -> None:
     parser.add_argument("--scales", default="1,10")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--scan-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scan_child:
+        scan_child(*args.scan_child)
+        return
     results = {}
     for scale in (float(s) for s in args.scales.split(",")):
         folder = ensure_data(scale, args.seed)
         events_file = folder / "events.jsonl.gz"
         n_lines, parse_s = parse_rate(events_file)
         runs = args.runs if scale <= 1 else 1
-        secs, peaks = [], []
+        secs, peaks, stages = [], [], []
         for i in range(runs):
-            s, p = scan_once(folder, OUT / f"scan-{scale:g}-{i}")
+            s, p, st = scan_once(folder, OUT / f"scan-{scale:g}-{i}")
             secs.append(s)
             peaks.append(p)
+            stages.append(st)
         med = statistics.median(secs)
         mean_line = events_file.stat().st_size and _mean_line_bytes(events_file)
         results[f"scale {scale:g}"] = {
@@ -122,6 +133,9 @@ def main() -> None:
             "bare_parse_events_per_s": round(n_lines / parse_s),
             "scan_to_parse_ratio": round((n_lines / med) / (n_lines / parse_s), 3),
             "runs": runs,
+            "stage_seconds_median": {
+                k: round(statistics.median(st[k] for st in stages), 1) for k in stages[0]
+            },
         }
         print(json.dumps({f"scale {scale:g}": results[f"scale {scale:g}"]}, indent=2), flush=True)
     for micro in ("bench_signals.py", "bench_intent.py", "bench_readers.py", "bench_campaigns.py"):

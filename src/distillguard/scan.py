@@ -7,6 +7,8 @@ deployment could have raised at that moment.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -16,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from distillguard.ablation import ablate_accounts, ablate_signals
@@ -23,19 +26,16 @@ from distillguard.accounts.features import online_account_features
 from distillguard.campaigns import Campaign, campaigns_to_json
 from distillguard.campaigns.shared_keys import SharedKeyConfig, key_summary
 from distillguard.engine.local import LocalEngine
+from distillguard.engine.stages import SCAN_COLUMNS, scan_signals
+from distillguard.engine.stages import parse_and_signal as parse_and_signal  # follow's stage
 from distillguard.events import (
     ChunkCollector,
-    LineChunk,
-    ParsedChunk,
     Quarantine,
     ReadStats,
-    Reject,
     iter_chunks,
-    parse_chunk,
     read_accounts,
 )
 from distillguard.events.readers import read_releases as read_release_file
-from distillguard.signals import compute_signals
 from distillguard.signals.schema import SIGNAL_SCHEMA
 from distillguard.verdicts.account_risk import AccountRiskModel
 from distillguard.verdicts.assemble import (
@@ -86,11 +86,10 @@ def scan(config: ScanConfig) -> ScanResult:
     """Run the whole flow and write verdicts.csv, campaigns.json and quarantine.jsonl."""
     started = time.perf_counter()
     config.out.mkdir(parents=True, exist_ok=True)
-    with LocalEngine(workers=config.workers) if config.workers else LocalEngine() as engine:
-        return _scan(config, engine, started)
+    return _scan(config, started)
 
 
-def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult:
+def _scan(config: ScanConfig, started: float) -> ScanResult:
     timings: dict[str, float] = {}
     stats = ReadStats()
     quarantine_path = config.out / "quarantine.jsonl"
@@ -101,9 +100,12 @@ def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult
         )
         releases = _releases(config.releases)
         t = time.perf_counter()
-        signals = _signals(config, engine, quarantine, stats)
+        # Only reading uses the worker processes: the pool (a Python, Polars and numba
+        # runtime per worker) is gone before the in-process stages need the memory.
+        with LocalEngine(workers=config.workers) if config.workers else LocalEngine() as engine:
+            signals = _signals(config, engine, quarantine, stats)
+        release_freed_memory()
         timings["read+signals"] = time.perf_counter() - t
-    signals = signals.sort_by([("ts", "ascending"), ("request_id", "ascending")])
     off = config.ablate
     if off:
         signals = ablate_signals(signals, off)
@@ -112,9 +114,9 @@ def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult
     campaign_flags = CAMPAIGN_FLAG_SCHEMA.empty_table()
     campaigns: list[Campaign] = []
     if "graph_campaigns" not in off:
-        with _progress(config.progress) as progress:
-            replay = CampaignReplay(accounts, config.policy, interval=config.campaign_interval)
-            campaign_flags, campaigns = replay.run(signals, progress)
+        campaign_flags, campaigns = _graph_campaigns(signals, accounts, config)
+    signals = signals.drop_columns(REPLAY_ONLY_COLUMNS)
+    release_freed_memory()
     timings["campaigns"] = time.perf_counter() - t
     t = time.perf_counter()
     scored = score_accounts(signals, accounts, config, campaign_flags)
@@ -140,6 +142,16 @@ def _scan(config: ScanConfig, engine: LocalEngine, started: float) -> ScanResult
     )
 
 
+def _graph_campaigns(
+    signals: pa.Table, accounts: pa.Table | None, config: ScanConfig
+) -> tuple[pa.Table, list[Campaign]]:
+    """Replay the time-sorted signals through campaign detection; its state (accumulated
+    graph inputs, the last evidence graph) is freed on return."""
+    with _progress(config.progress) as progress:
+        replay = CampaignReplay(accounts, config.policy, interval=config.campaign_interval)
+        return replay.run(signals, progress)
+
+
 @dataclass(frozen=True)
 class Scored:
     """What ``score_accounts`` found: per-event account features, verdicts, shared keys."""
@@ -154,43 +166,90 @@ def score_accounts(
 ) -> Scored:
     """From time-sorted signals and graph-campaign member flags to verdicts: the account model,
     shared keys and assembly. The batch scan and ``--follow`` share it, so they judge alike."""
+    # Shared keys first: their working memory then does not sit on top of the features.
+    keys = replace(config.shared_keys, benign_rate=config.policy.key_benign_rate)
+    if "shared_keys" not in config.ablate:
+        key_flags = shared_key_campaign_flags(signals, accounts, keys, config.policy)
+        campaign_flags = pa.concat_tables([campaign_flags, key_flags])
+    summary = key_summary(signals, accounts, keys)
+    release_freed_memory()
     # Polars runs the window functions on all cores in this process: cheaper than shipping
     # account partitions (a copy of the signal table) to the workers.
     features = online_account_features(signals, accounts)
     risk = config.model.score(features)
     if "account_model" in config.ablate:
         risk = np.zeros_like(risk)
-    keys = replace(config.shared_keys, benign_rate=config.policy.key_benign_rate)
-    if "shared_keys" not in config.ablate:
-        key_flags = shared_key_campaign_flags(signals, accounts, keys, config.policy)
-        campaign_flags = pa.concat_tables([campaign_flags, key_flags])
     verdicts = assemble_verdicts(
         features, risk, accounts, config.policy, config.model, campaign_flags
     )
-    return Scored(features, verdicts, key_summary(signals, accounts, keys))
+    return Scored(features, verdicts, summary)
 
 
 def _signals(
     config: ScanConfig, engine: LocalEngine, quarantine: Quarantine, stats: ReadStats
 ) -> pa.Table:
     """Parse and compute signals in the workers; only chunk cutting, quarantine and
-    de-duplication stay in this process, so the text never comes back."""
+    de-duplication stay in this process, so the text never comes back. Returns the
+    ``SCAN_COLUMNS`` of every valid event, sorted by (ts, request_id).
+
+    A batch from a worker arrives as one unpickled block holding all its columns; blocks are
+    copied into per-column buffers every ``_COMPACT_BYTES``, so that the sort can then free
+    each unsorted column as soon as its sorted copy exists (one column of headroom, not a
+    second table).
+    """
     collector = ChunkCollector(quarantine, stats)
-    parts: list[pa.RecordBatch] = []
+    owned: list[pa.RecordBatch] = []
+    arrived: list[pa.RecordBatch] = []
+    pending = 0  # bytes of the batches not yet compacted
     with _progress(config.progress) as progress:
         task = progress.add_task("signals", total=None)
-        for parsed in engine.map_batches(iter_chunks(list(config.events)), parse_and_signal):
-            parts.extend(collector.collect_runs(parsed))
+        for parsed in engine.map_batches(iter_chunks(list(config.events)), scan_signals):
+            arrived.extend(collector.collect_runs(parsed))
+            pending += parsed.batch.nbytes
+            if pending >= _COMPACT_BYTES:
+                owned.append(_compacted(arrived))
+                arrived, pending = [], 0
             progress.update(task, completed=stats.valid)
-    if not parts:
-        return SIGNAL_SCHEMA.empty_table()
-    return pa.Table.from_batches(parts, schema=SIGNAL_SCHEMA)
+    if arrived:
+        owned.append(_compacted(arrived))
+        arrived = []
+    table = pa.Table.from_batches(owned, schema=_SCAN_SCHEMA)
+    owned.clear()
+    order = pc.sort_indices(
+        table.select(["ts", "request_id"]),
+        sort_keys=[("ts", "ascending"), ("request_id", "ascending")],
+    )
+    columns = []
+    for name in _SCAN_SCHEMA.names:
+        columns.append(table.column(name).take(order))
+        table = table.drop_columns([name])
+    return pa.Table.from_arrays(columns, schema=_SCAN_SCHEMA)
 
 
-def parse_and_signal(item: LineChunk | Reject) -> ParsedChunk:
-    """Worker stage: raw lines → validated events → per-request signals (row-aligned)."""
-    parsed = parse_chunk(item)
-    return replace(parsed, batch=compute_signals(parsed.batch))
+_SCAN_SCHEMA = pa.schema([SIGNAL_SCHEMA.field(name) for name in SCAN_COLUMNS])
+# Columns only the campaign replay reads: dropped once it is done.
+REPLAY_ONLY_COLUMNS = ["lsh_bands", "net_prefix", "asn", "user_agent", "tls_fingerprint"]
+_COMPACT_BYTES = 256 << 20
+
+
+def _compacted(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    """One batch of the rows of ``batches``, each column in freshly allocated buffers."""
+    return pa.RecordBatch.from_arrays(
+        [pa.concat_arrays([b.column(i) for b in batches]) for i in range(len(SCAN_COLUMNS))],
+        schema=_SCAN_SCHEMA,
+    )
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by a finished stage back to the OS.
+
+    The unpickled worker batches and the stages' temporaries are freed, but glibc and Arrow's
+    allocator keep the pages for reuse, so the process would carry every stage's high-water
+    mark into the next one (about a third of the peak at 3M events).
+    """
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _releases(path: Path | None) -> list[tuple[str, datetime]]:

@@ -17,8 +17,9 @@ from distillguard.campaigns.bloom import BloomFilter
 from distillguard.campaigns.dense import dense_blocks, densest_block
 from distillguard.campaigns.directory import AccountDirectory
 from distillguard.campaigns.family import FamilyIndex
-from distillguard.campaigns.lockstep import coactivity, effective_buckets, sync_pairs
-from distillguard.campaigns.weights import coherence, surprise
+from distillguard.campaigns.lockstep import effective_buckets, sync_pairs
+from distillguard.campaigns.pooled import PooledInputs, group_features
+from distillguard.campaigns.weights import BAND_VALUES, BandEntries, Bands, coherence, surprise
 from tests.campaigns.synthetic import T0, make_world
 
 
@@ -92,15 +93,69 @@ def test_sync_pairs_keep_only_keys_shared_in_a_bucket() -> None:
     assert out.select("acct", "fam", "bucket").rows() == [(1, 7, 5), (2, 7, 5)]
 
 
-def test_coactivity_compares_observed_pairs_with_chance() -> None:
+def test_lockstep_features_compare_observed_pairs_with_chance() -> None:
     # Three actors each send one request of band 0 in the same bucket (all in lockstep).
-    sync = sp.csr_matrix(np.ones((3, 1)))
-    fam_requests = sp.csr_matrix(np.ones((3, 1)))
-    groups = sp.csr_matrix(np.ones((1, 3)))
-    observed, expected = coactivity(groups, sync, fam_requests, eff_buckets=100.0)
-    assert observed[0] == 3.0
-    assert expected[0] == pytest.approx(3.0 / 100.0)
+    ones = sp.csr_matrix(np.ones((3, 1)))
+    inputs = PooledInputs(
+        sums={k: np.ones(3) for k in ("n", "harvest", "outmax", "single", "accounts")}
+        | {"young_unverified": np.zeros(3)},
+        fam_weight=np.ones(1),
+        fam=ones,
+        fam_values=np.ones((3, 4)),
+        sync=ones,
+        payment=sp.csr_matrix((3, 0)),
+        signup=sp.csr_matrix((3, 0)),
+        eff_buckets=100.0,
+    )
+    out = group_features(inputs, sp.csr_matrix(np.ones((1, 3))))
+    assert out["coactive_pairs"][0] == 3.0
+    assert out["expected_pairs"][0] == pytest.approx(3.0 / 100.0)
     assert effective_buckets(np.array([10.0, 10.0, 0.0, 10.0])) == pytest.approx(3.0)
+
+
+def test_group_features_walk_equals_the_sparse_products() -> None:
+    """The compiled walk gives what the defining sparse products give, on random groups."""
+    rng = np.random.default_rng(3)
+    n_actors, n_bands, n_sync = 300, 40, 60
+    fam = sp.random(n_actors, n_bands, density=0.1, random_state=4, format="csr")
+    fam.data = rng.integers(1, 5, fam.nnz).astype(float)
+    harvest = fam.copy()
+    harvest.data = rng.random(fam.nnz) * fam.data
+    sync = (sp.random(n_actors, n_sync, density=0.05, random_state=5, format="csr") > 0) * 1.0
+    payment = (sp.random(n_actors, 20, density=0.02, random_state=6, format="csr") > 0) * 1.0
+    weight = rng.random(n_bands)
+    inputs = PooledInputs(
+        sums={k: rng.random(n_actors) for k in ("n", "harvest", "outmax", "single", "accounts")}
+        | {"young_unverified": np.zeros(n_actors)},
+        fam_weight=weight,
+        fam=fam,
+        fam_values=np.column_stack([fam.data, harvest.data, fam.data, fam.data]),
+        sync=sync.tocsr(),
+        payment=payment.tocsr(),
+        signup=sp.csr_matrix((n_actors, 0)),
+        eff_buckets=7.0,
+    )
+    groups = sp.csr_matrix(
+        (np.ones(400), (np.repeat(np.arange(20), 20), rng.choice(n_actors, 400))),
+        shape=(20, n_actors),
+    )
+    groups.data[:] = 1.0
+    groups = (groups > 0) * 1.0
+    out = group_features(inputs, groups.tocsr())
+    members = groups @ (fam > 0)
+    shared = (members >= 2).multiply(weight[None, :])
+    den = np.asarray(shared.multiply(groups @ fam).sum(axis=1)).ravel()
+    num = np.asarray(shared.multiply(groups @ harvest).sum(axis=1)).ravel()
+    assert np.allclose(out["harvest"][den > 0], (num / den)[den > 0])
+    counts = (groups @ sync).toarray()
+    assert np.allclose(out["coactive_pairs"], (counts * (counts - 1)).sum(axis=1) / 2)
+    s1, s2 = (groups @ fam).toarray(), (groups @ fam.multiply(fam)).toarray()
+    chance = ((members.toarray() >= 2) * (s1 * s1 - s2)).sum(axis=1) / 2 / 7.0
+    assert np.allclose(out["expected_pairs"], chance)
+    held = (groups @ payment).toarray() >= 2
+    linked = ((payment @ held.T).T > 0) & (groups.toarray() > 0)
+    size = np.asarray(groups.sum(axis=1)).ravel()
+    assert np.allclose(out["payment_linked"], linked.sum(axis=1) / np.maximum(size, 1))
 
 
 def test_surprise_separates_a_burst_from_chance_co_use() -> None:
@@ -118,14 +173,13 @@ def test_coherence_is_high_for_actors_sharing_rare_templates_and_low_for_diverse
     for actor in range(200, 230):  # a coordinated group on three rare bands
         rows += [(actor, int(b)) for b in rng.choice([1, 2, 3], 2, replace=False)]
     fam = pl.DataFrame(rows, schema={"actor": pl.UInt32, "fam": pl.UInt64}, orient="row")
-    fam = fam.filter(pl.len().over("fam") >= 2)  # keep shared bands only, as the graph does
-    link = pl.DataFrame(
-        {
-            "actor": pl.Series(list(range(200, 230)) + list(range(0, 60)), dtype=pl.UInt32),
-            "col": pl.Series([0] * 30 + [1] * 60, dtype=pl.UInt32),
-        }
-    )
-    out = coherence(fam, link, n_link=2, n_actors=230, races=3)
+    fam = fam.sort("fam", "actor")
+    values = tuple(np.ones(fam.height) for _ in BAND_VALUES)
+    entries = BandEntries(fam["fam"].to_numpy(), fam["actor"].to_numpy().astype(np.int64), values)
+    bands = Bands.from_runs(entries, None, n_actors=230)  # keeps shared bands, as the graph does
+    link_actor = np.array(list(range(200, 230)) + list(range(0, 60)))
+    link_col = np.array([0] * 30 + [1] * 60)
+    out = coherence(bands, link_actor, link_col, n_link=2, n_actors=230, races=3)
     assert out[0] > 0.8
     assert out[1] == 0.0
 

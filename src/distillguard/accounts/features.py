@@ -41,6 +41,22 @@ ACCOUNT_FEATURES = (
     "rerun_share",
     "model_top_share",
 )
+# The signal columns the features read.
+INPUT_COLUMNS = [
+    "ts",
+    "request_id",
+    "account_id",
+    "model",
+    "intent",
+    *INTENT_SCORE_COLUMNS,
+    "n_turns",
+    "template_hash",
+    "prompt_hash",
+    "topic",
+    "prompt_tokens",
+    "completion_tokens",
+    "output_max",
+]
 # An exact prompt sent again at least this long after its previous send is a re-run (an
 # evaluation harness re-running its item set), not resampling the same prompt in one burst.
 RERUN_MIN_GAP_H = 6
@@ -52,7 +68,7 @@ def online_account_features(signals: pa.Table, accounts: pa.Table | None = None)
     ``signals`` is a SIGNAL_SCHEMA table; rows are sorted by (account_id, ts, request_id)
     inside, so callers may pass any order and any subset of whole accounts.
     """
-    df = pl.from_arrow(signals)
+    df = pl.from_arrow(signals.select(INPUT_COLUMNS))  # a copy of these columns only
     assert isinstance(df, pl.DataFrame)
     df = df.sort(["account_id", "ts", "request_id"])
     acct = "account_id"

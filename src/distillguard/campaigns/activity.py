@@ -17,7 +17,7 @@ from distillguard.signals.schema import INTENT_SCORE_COLUMNS
 
 US_PER_HOUR = 3_600_000_000
 INFRA_KINDS = tuple(INFRA_COLUMNS)
-_KIND_SALT = {k: np.uint64(i + 1) for i, k in enumerate(INFRA_KINDS)}
+_KIND_SALT = {k: np.uint64(i + 1) for i, k in enumerate((*INFRA_KINDS, "payment", "signup"))}
 
 STATS_MERGE: dict[str, Agg] = {
     "n": "sum",
@@ -132,12 +132,18 @@ def unpack(packed: pl.DataFrame, low: str) -> pl.DataFrame:
     )
 
 
+def link_key(kind: str, values: pl.Series) -> npt.NDArray[np.uint64]:
+    """One 64-bit key per (kind, value) of a link key (an infra row's ``k`` is this XOR the
+    hashed account, so the graph recovers it without hashing text again)."""
+    return mix64(values.hash(seed=7).to_numpy() ^ _KIND_SALT[kind])
+
+
 def _infra_counts(
     rows: pl.DataFrame, acct: npt.NDArray[np.uint64], kind: str, col: str
 ) -> pl.DataFrame:
     """(acct, kind, value, n) for one infrastructure column, grouped on a hashed pair key."""
     value = rows[col]
-    key = mix64(value.hash(seed=7).to_numpy() ^ _KIND_SALT[kind]) ^ mix64(acct)
+    key = link_key(kind, value) ^ mix64(acct)
     frame = pl.DataFrame({"k": key, "acct": rows["acct"], "value": value}).filter(
         pl.col("value").is_not_null()
     )

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from distillguard.campaigns.peel import peel_order
+from distillguard.campaigns.peel import bipartite_adjacency, peel_order, prune_edges, row_sums_on
 
 Ints = npt.NDArray[np.int64]
 MAX_PRUNE_ROUNDS = 200
@@ -50,16 +50,14 @@ def dense_blocks(
     extraction stops below ``min_density``. Finally blocks that are pieces of one group (most
     of a later block's weight lies on an earlier block's keys) are merged.
     """
-    coo = matrix.tocoo()
-    rows, cols, w = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
-    keep = w > 0
-    rows, cols, w = rows[keep], cols[keep], w[keep]
+    csr = matrix.tocsr()
+    csr.sort_indices()
+    edges = (csr.indptr.astype(np.int64), csr.indices.astype(np.int32), csr.data, csr.shape[1])
     alive = np.ones(matrix.shape[0], dtype=bool)
     total = np.asarray(matrix.sum(axis=1)).ravel()
     found: list[Block] = []
     for _ in range(2 * max_blocks):
-        live = alive[rows]
-        block = densest_block(rows[live], cols[live], w[live])
+        block = _densest(*edges, alive)
         if block is None or block.density < min_density:
             break
         alive[block.actors] = False
@@ -104,7 +102,9 @@ def _expand(
     total: npt.NDArray[np.float64],
 ) -> Block:
     """Add live actors with at least ``MERGE_SHARE`` of their weight on the block's keys."""
-    onto = np.asarray(matrix[:, block.columns].sum(axis=1)).ravel()
+    on_block = np.zeros(matrix.shape[1], dtype=bool)
+    on_block[block.columns] = True
+    onto = row_sums_on(matrix.indptr, matrix.indices, matrix.data, on_block)
     join = np.flatnonzero(alive & (onto > 0) & (onto >= MERGE_SHARE * total))
     if not len(join):
         return block
@@ -134,54 +134,36 @@ def densest_block(rows: Ints, cols: Ints, w: npt.NDArray[np.float64]) -> Block |
     """Greedy-peeling block of the bipartite graph given as weighted edges (rows, cols, w)."""
     if len(w) == 0:
         return None
-    rows, cols, w = _prune(rows, cols, w)
+    csr = sp.csr_matrix((w, (rows, cols)))
+    n_rows, n_cols = csr.shape
+    return _densest(
+        csr.indptr.astype(np.int64),
+        csr.indices.astype(np.int32),
+        csr.data,
+        n_cols,
+        np.ones(n_rows, dtype=bool),
+    )
+
+
+def _densest(
+    ptr: Ints,
+    idx: npt.NDArray[np.int32],
+    data: npt.NDArray[np.float64],
+    n_cols: int,
+    alive: npt.NDArray[np.bool_],
+) -> Block | None:
+    """``densest_block`` of the CSR edges of ``alive`` rows, pruned first (see the module
+    doc), then peeled exactly."""
+    r, c, w = prune_edges(ptr, idx, data, alive, n_cols, MAX_PRUNE_ROUNDS)
     if len(w) == 0:
         return None
-    row_ids, r = np.unique(rows, return_inverse=True)
-    col_ids, c = np.unique(cols, return_inverse=True)
-    keep, density = _peel(r, c, w, len(row_ids), len(col_ids))
-    n_rows = len(row_ids)
-    actors = row_ids[keep[keep < n_rows]]
-    columns = col_ids[keep[keep >= n_rows] - n_rows]
-    return Block(actors=np.sort(actors), columns=np.sort(columns), density=density)
-
-
-def _prune(
-    rows: Ints, cols: Ints, w: npt.NDArray[np.float64]
-) -> tuple[Ints, Ints, npt.NDArray[np.float64]]:
-    """Drop nodes of degree below the current density until none is (keeps the densest block)."""
-    for _ in range(MAX_PRUNE_ROUNDS):
-        n_r = int(rows.max()) + 1
-        n_c = int(cols.max()) + 1
-        rdeg = np.bincount(rows, weights=w, minlength=n_r)
-        cdeg = np.bincount(cols, weights=w, minlength=n_c)
-        nodes = np.count_nonzero(rdeg) + np.count_nonzero(cdeg)
-        rho = float(w.sum()) / nodes
-        keep = (rdeg[rows] >= rho) & (cdeg[cols] >= rho)
-        if keep.all():
-            break
-        rows, cols, w = rows[keep], cols[keep], w[keep]
-        if len(w) == 0:
-            break
-    return rows, cols, w
-
-
-def _peel(
-    r: Ints, c: Ints, w: npt.NDArray[np.float64], n_rows: int, n_cols: int
-) -> tuple[Ints, float]:
-    """Exact greedy peeling; returns the surviving node ids (cols offset by n_rows), density."""
-    n = n_rows + n_cols
-    u = np.concatenate([r, c + n_rows])
-    v = np.concatenate([c + n_rows, r])
-    adj = sp.csr_matrix((np.concatenate([w, w]), (u, v)), shape=(n, n))
-    degree = np.asarray(adj.sum(axis=1), dtype=np.float64).ravel()
-    gone, best = peel_order(
-        adj.indptr.astype(np.int64),
-        adj.indices.astype(np.int64),
-        adj.data.astype(np.float64),
-        degree,
-        float(w.sum()),
+    row_ids, col_ids, indptr, indices, weights, degree, total = bipartite_adjacency(
+        r, c, w, len(alive), n_cols
     )
-    keep = np.ones(n, dtype=bool)
+    gone, density = peel_order(indptr, indices, weights, degree, total)
+    keep = np.ones(len(row_ids) + len(col_ids), dtype=bool)
     keep[gone] = False
-    return np.flatnonzero(keep), float(best)
+    n_rows = len(row_ids)
+    actors = row_ids[np.flatnonzero(keep[:n_rows])]
+    columns = col_ids[np.flatnonzero(keep[n_rows:])]
+    return Block(actors=actors, columns=columns, density=float(density))

@@ -19,21 +19,31 @@ does not make a key coherent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 import scipy.sparse as sp
+from numba import njit
 
-from distillguard.campaigns.activity import INFRA_KINDS
+from distillguard.campaigns.activity import INFRA_KINDS, link_key
 from distillguard.campaigns.bands import band_hex
 from distillguard.campaigns.bloom import mix64
 from distillguard.campaigns.directory import SIGNUP_COLUMNS
+from distillguard.campaigns.groupsum import csr_arrays
 from distillguard.campaigns.lockstep import pair_jaccard
 from distillguard.campaigns.model import CampaignConfig, PairEvidence
-from distillguard.campaigns.weights import STRONG, coherence, coordination, fraudar, surprise
+from distillguard.campaigns.weights import (
+    STRONG,
+    BandEntries,
+    Bands,
+    coherence,
+    coordination,
+    fraudar,
+    surprise,
+)
 from distillguard.signals.schema import INTENT_SCORE_COLUMNS
 
 LINK_KINDS = (*INFRA_KINDS, "payment", "signup")
@@ -86,12 +96,13 @@ class EvidenceGraph:
     # 0/1 actors x link keys, kept whatever the key's weight (pooled linkage counts these).
     links: sp.csr_matrix
     fam_requests: sp.csr_matrix
-    fam_harvest: sp.csr_matrix
-    fam_single: sp.csr_matrix
-    fam_outmax: sp.csr_matrix
+    # Per entry of ``fam_requests``: requests, harvest, output-max, single-turn totals.
+    fam_values: Floats
     sync: sp.csr_matrix
     actor_sums: dict[str, Floats]
     sync_bucket_s: int
+    # ``link_matrix`` per kind, sliced once (campaign evidence asks for each kind many times).
+    _link_kinds: dict[str, sp.csr_matrix] = field(default_factory=dict, repr=False)
 
     @property
     def n_actors(self) -> int:
@@ -102,8 +113,10 @@ class EvidenceGraph:
 
     def link_matrix(self, kind: str) -> sp.csr_matrix:
         """0/1 actors x keys of one link kind, including keys whose weight faded to zero."""
-        offset = len(self.fam_keys) + len(self.sync_fam)
-        return self.links[:, self.columns(kind) - offset].tocsr()
+        if kind not in self._link_kinds:
+            offset = len(self.fam_keys) + len(self.sync_fam)
+            self._link_kinds[kind] = self.links[:, self.columns(kind) - offset].tocsr()
+        return self._link_kinds[kind]
 
     def label(self, col: int) -> str:
         """Human-readable key: the band, the band at a bucket, or the infrastructure value."""
@@ -167,9 +180,8 @@ def build_graph(inputs: GraphInputs, config: CampaignConfig) -> EvidenceGraph:
     actor_of = np.zeros(max(int(inputs.directory.height), 1), dtype=np.uint32)
     actor_of[accounts["acct"].to_numpy()] = accounts["actor"].to_numpy()
     merged = accounts.height > n_actors  # some verified organisation spans accounts
-    fam = _actor_bands(inputs.pairs, actor_of, merged)
-    fam_cols = fam.select("fam").unique().sort("fam").with_row_index("col")
-    fam = fam.join(fam_cols, on="fam")
+    joint = actors["n_accounts"].to_numpy() > 1
+    bands = _actor_bands(inputs.pairs, actor_of, joint, n_actors)
     sync = _actor_sync(inputs.sync, actor_of, merged)
     sync_cols = (
         sync.group_by("s")
@@ -187,20 +199,17 @@ def build_graph(inputs: GraphInputs, config: CampaignConfig) -> EvidenceGraph:
     )
     link = link.join(link_cols.select("key", "col"), on="key")
 
-    n_fam, n_sync, n_link = fam_cols.height, sync_cols.height, link_cols.height
+    n_fam, n_sync, n_link = len(bands.keys), sync_cols.height, link_cols.height
     sync_cols = sync_cols.select("col", "fam", "bucket", "s")
-    rows = np.concatenate(
-        [fam["actor"].to_numpy(), sync["actor"].to_numpy(), link["actor"].to_numpy()]
-    ).astype(np.int64)
-    cols = np.concatenate(
+    sync_matrix = _incidence(sync, n_actors, n_sync)
+    links = _incidence(link, n_actors, n_link)
+    degree = np.concatenate(
         [
-            fam["col"].to_numpy(),
-            sync["col"].to_numpy() + n_fam,
-            link["col"].to_numpy() + n_fam + n_sync,
+            bands.degree,
+            np.bincount(sync["col"].to_numpy(), minlength=n_sync),
+            np.bincount(link["col"].to_numpy(), minlength=n_link),
         ]
     ).astype(np.int64)
-    n_cols = n_fam + n_sync + n_link
-    degree = np.bincount(cols, minlength=n_cols).astype(np.int64)
     kind = np.concatenate(
         [
             np.full(n_fam, KIND_CODE["fam"], dtype=np.int8),
@@ -208,27 +217,21 @@ def build_graph(inputs: GraphInputs, config: CampaignConfig) -> EvidenceGraph:
             link_cols["kind"].replace_strict(KIND_CODE, return_dtype=pl.Int8).to_numpy(),
         ]
     )
-    factor = _factors(inputs, fam, sync, sync_cols, link, degree, n_fam, n_sync, n_link, config)
+    factor = _factors(inputs, bands, sync, sync_cols, link, degree, config)
     # Keys explained by chance or common infrastructure carry no weight (and cost no peeling).
     factor[factor < config.min_key_factor] = 0.0
     weight = factor * fraudar(degree, config.fraudar_c)
-    matrix = sp.csr_matrix((weight[cols], (rows, cols)), shape=(n_actors, n_cols), dtype=np.float64)
-    matrix.eliminate_zeros()
-
-    def fam_matrix(col: str) -> sp.csr_matrix:
-        values = fam[col].cast(pl.Float64).to_numpy()
-        return sp.csr_matrix(
-            (values, (fam["actor"].to_numpy(), fam["col"].to_numpy())), shape=(n_actors, n_fam)
-        )
-
-    links = sp.csr_matrix(
-        (np.ones(link.height), (link["actor"].to_numpy(), link["col"].to_numpy())),
-        shape=(n_actors, n_link),
+    fam_requests = sp.csr_matrix(
+        (bands.values[:, 0], bands.col, bands.ptr), shape=(n_actors, n_fam)
     )
-    sync_matrix = sp.csr_matrix(
-        (np.ones(sync.height), (sync["actor"].to_numpy(), sync["col"].to_numpy())),
-        shape=(n_actors, n_sync),
+    parts = [(bands.ptr, bands.col), csr_arrays(sync_matrix), csr_arrays(links)]
+    ptr, idx = _side_by_side(
+        tuple(p for p, _ in parts),
+        tuple(i for _, i in parts),
+        np.array([0, n_fam, n_fam + n_sync], dtype=np.int64),
+        weight,
     )
+    matrix = sp.csr_matrix((weight[idx], idx, ptr), shape=(n_actors, len(weight)))
     return EvidenceGraph(
         accounts=accounts,
         actors=actors,
@@ -237,16 +240,14 @@ def build_graph(inputs: GraphInputs, config: CampaignConfig) -> EvidenceGraph:
         weight=weight,
         degree=degree,
         factor=factor,
-        fam_keys=fam_cols["fam"].to_numpy(),
+        fam_keys=bands.keys,
         sync_fam=sync_cols["fam"].to_numpy(),
         sync_bucket=sync_cols["bucket"].to_numpy(),
         sync_s=sync_cols["s"].to_numpy(),
         link_values=[f"{k}:{v}" for k, v in link_cols.select("kind", "value").iter_rows()],
         links=links,
-        fam_requests=fam_matrix("n"),
-        fam_harvest=fam_matrix("harvest"),
-        fam_single=fam_matrix("single"),
-        fam_outmax=fam_matrix("outmax"),
+        fam_requests=fam_requests,
+        fam_values=bands.values,
         sync=sync_matrix,
         actor_sums=_actor_sums(accounts, n_actors, config.family_bands),
         sync_bucket_s=config.sync_bucket_s,
@@ -254,26 +255,82 @@ def build_graph(inputs: GraphInputs, config: CampaignConfig) -> EvidenceGraph:
 
 
 def _actor_bands(
-    pairs: pl.DataFrame, actor_of: npt.NDArray[np.uint32], merged: bool
-) -> pl.DataFrame:
-    """(actor, fam, totals) on bands shared by two or more actors.
+    pairs: pl.DataFrame,
+    actor_of: npt.NDArray[np.uint32],
+    joint: npt.NDArray[np.bool_],
+    n_actors: int,
+) -> Bands:
+    """Actors x bands shared by two or more actors, with the per-entry traffic totals.
 
-    Pairs are unique per account already; only when accounts merge into organisations do
-    they need summing per actor.
+    ``pairs`` are unique per (fam, acct) and sorted so: each band's users form one run. Only
+    the rows of ``joint`` actors (organisations spanning accounts) need summing per actor;
+    they are few, and are merged back in band order.
     """
-    actor = actor_of[pairs["acct"].to_numpy()]
-    out = pairs.select("fam", "n", "harvest", "single", "outmax").with_columns(
-        pl.Series("actor", actor)
-    )
-    if merged:
-        key = pairs["fam"].to_numpy() ^ mix64(actor.astype(np.uint64))
-        out = (
-            out.with_columns(pl.Series("k", key, dtype=pl.UInt64))
-            .group_by("k")
-            .agg(pl.col("actor", "fam").first(), pl.col("n", "harvest", "single", "outmax").sum())
-            .drop("k")
+    actor = actor_of[pairs["acct"].to_numpy()].astype(np.int64)
+    columns = ("n", "harvest", "outmax", "single")  # BAND_VALUES order
+    spans = joint[actor] if len(joint) else np.zeros(len(actor), dtype=bool)
+    if not spans.any():
+        main = BandEntries(
+            pairs["fam"].to_numpy(),
+            actor,
+            tuple(pairs[c].to_numpy().astype(np.float64) for c in columns),
         )
-    return out.filter(pl.len().over("fam") >= 2)
+        return Bands.from_runs(main, None, n_actors)
+    rows = pairs.select("fam", *columns).with_columns(pl.Series("actor", actor))
+    alone = rows.filter(pl.Series(~spans))
+    summed = (
+        rows.filter(pl.Series(spans))
+        .group_by("fam", "actor")
+        .agg(pl.col(*columns).sum())
+        .sort("fam", "actor")
+    )
+    main, extra = (
+        BandEntries(
+            f["fam"].to_numpy(),
+            f["actor"].to_numpy(),
+            tuple(f[c].to_numpy().astype(np.float64) for c in columns),
+        )
+        for f in (alone, summed)
+    )
+    return Bands.from_runs(main, extra, n_actors)
+
+
+@njit(cache=True)
+def _side_by_side(
+    ptrs: tuple[npt.NDArray[np.int64], ...],
+    idxs: tuple[npt.NDArray[np.int64], ...],
+    offsets: npt.NDArray[np.int64],
+    weight: Floats,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:  # pragma: no cover - compiled
+    """CSR structure of blocks placed side by side (block b's columns shifted by
+    ``offsets[b]``), without entries whose column weighs nothing; rows stay sorted."""
+    n_rows = ptrs[0].shape[0] - 1
+    ptr = np.zeros(n_rows + 1, np.int64)
+    for b in range(len(ptrs)):
+        for r in range(n_rows):
+            for e in range(ptrs[b][r], ptrs[b][r + 1]):
+                if weight[idxs[b][e] + offsets[b]] != 0.0:
+                    ptr[r + 1] += 1
+    for r in range(n_rows):
+        ptr[r + 1] += ptr[r]
+    idx = np.empty(ptr[n_rows], np.int64)
+    fill = ptr[:-1].copy()
+    for r in range(n_rows):
+        for b in range(len(ptrs)):
+            for e in range(ptrs[b][r], ptrs[b][r + 1]):
+                c = idxs[b][e] + offsets[b]
+                if weight[c] != 0.0:
+                    idx[fill[r]] = c
+                    fill[r] += 1
+    return ptr, idx
+
+
+def _incidence(entries: pl.DataFrame, n_actors: int, n_cols: int) -> sp.csr_matrix:
+    """0/1 actors x columns from unique (actor, col) rows."""
+    return sp.csr_matrix(
+        (np.ones(entries.height), (entries["actor"].to_numpy(), entries["col"].to_numpy())),
+        shape=(n_actors, n_cols),
+    )
 
 
 def sync_key(fam: npt.NDArray[np.uint64], bucket: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
@@ -304,27 +361,29 @@ def _active_accounts(inputs: GraphInputs) -> pl.DataFrame:
 
 
 def _link_incidence(inputs: GraphInputs, accounts: pl.DataFrame) -> pl.DataFrame:
-    """(actor, kind, value) for infrastructure, payment and signup-window keys."""
-    acct_actor = accounts.select("acct", "actor")
-    infra = inputs.infra.join(acct_actor, on="acct").select("actor", "kind", "value")
-    payment = accounts.select(
-        "actor", pl.lit("payment").alias("kind"), pl.col("payment").alias("value")
-    )
+    """(actor, kind, value, key) for infrastructure, payment and signup-window keys shared
+    by two or more actors; ``key`` identifies the (kind, value)."""
+    infra = inputs.infra.join(accounts.select("acct", "actor"), on="acct")
+    infra_key = infra["k"].to_numpy() ^ mix64(infra["acct"].to_numpy().astype(np.uint64))
+    parts = [infra.select("actor", "kind", "value", pl.Series("key", infra_key))]
     born = accounts.filter(pl.col("created_us") <= inputs.as_of_us)
-    signup = [
-        born.select("actor", pl.lit("signup").alias("kind"), pl.col(c).alias("value"))
-        for c in SIGNUP_COLUMNS
-    ]
-    link = pl.concat([f.cast({"actor": pl.UInt32}) for f in (infra, payment, *signup)])
-    link = link.filter(pl.col("value").is_not_null())
-    key = mix64(
-        link.select(pl.concat_str("kind", "value", separator=":").hash(seed=11))
-        .to_series()
-        .to_numpy()
-    )
-    unique = key ^ mix64(link["actor"].to_numpy().astype(np.uint64))
+    for kind, frame, column in [
+        ("payment", accounts, "payment"),
+        *(("signup", born, c) for c in SIGNUP_COLUMNS),
+    ]:
+        held = frame.filter(pl.col(column).is_not_null())
+        parts.append(
+            held.select(
+                "actor",
+                pl.lit(kind).alias("kind"),
+                pl.col(column).alias("value"),
+                pl.Series("key", link_key(kind, held[column]), dtype=pl.UInt64),
+            )
+        )
+    link = pl.concat([f.cast({"actor": pl.UInt32}) for f in parts])
+    unique = link["key"].to_numpy() ^ mix64(link["actor"].to_numpy().astype(np.uint64))
     return (
-        link.with_columns(pl.Series("key", key), pl.Series("u", unique))
+        link.with_columns(pl.Series("u", unique))
         .unique("u")
         .drop("u")
         .filter(pl.len().over("key") >= 2)
@@ -374,24 +433,27 @@ def _bursts_only(
 
 def _factors(
     inputs: GraphInputs,
-    fam: pl.DataFrame,
+    bands: Bands,
     sync: pl.DataFrame,
     sync_cols: pl.DataFrame,
     link: pl.DataFrame,
     degree: npt.NDArray[np.int64],
-    n_fam: int,
-    n_sync: int,
-    n_link: int,
     config: CampaignConfig,
 ) -> Floats:
     """Weight factors of every column, in column order (see ``weights``)."""
+    n_fam, n_sync = len(bands.keys), sync_cols.height
+    n_link = len(degree) - n_fam - n_sync
     buckets = inputs.buckets
     total = max(float(buckets["n"].sum()), 1.0)
-    band_requests = fam.group_by("col").agg(
-        pl.col("fam").first(), pl.col("n").sum().cast(pl.Float64)
+    band_requests = pl.DataFrame(
+        {
+            "fam": bands.keys,
+            "fam_col": np.arange(n_fam, dtype=np.uint32),
+            "n": np.bincount(bands.col, weights=bands.values[:, 0], minlength=n_fam),
+        }
     )
     keyed = (
-        sync_cols.join(band_requests.select("fam", pl.col("col").alias("fam_col"), "n"), on="fam")
+        sync_cols.join(band_requests, on="fam")
         .join(
             buckets.select("bucket", (pl.col("n") / total).alias("share")), on="bucket", how="left"
         )
@@ -403,16 +465,21 @@ def _factors(
         keyed["share"].fill_null(0.0).to_numpy(),
         max(buckets.height, 1),
     )
+    link_actor = link["actor"].to_numpy().astype(np.int64)
+    link_col = link["col"].to_numpy().astype(np.int64)
     link_factor = coherence(
-        fam, link.select("actor", "col"), n_link, int(inputs.stats.height), config.coherence_races
+        bands, link_actor, link_col, n_link, int(inputs.stats.height), config.coherence_races
     )
-    strong_sync = sync.join(
-        keyed.filter(pl.Series(sync_factor >= STRONG)).select("col", "fam_col"), on="col"
-    ).select("actor", "fam_col")
-    strong_link = link.filter(pl.Series(link_factor[link["col"].to_numpy()] >= STRONG)).select(
-        "actor", pl.col("col").alias("link")
+    sync_col = sync["col"].to_numpy()
+    strong = (sync_factor >= STRONG)[sync_col]
+    strong_sync = (
+        sync["actor"].to_numpy()[strong].astype(np.int64),
+        keyed["fam_col"].to_numpy().astype(np.int64)[sync_col[strong]],
     )
-    fam_factor = coordination(fam.select("actor", "col"), n_fam, strong_sync, strong_link)
+    coherent = link_factor[link_col] >= STRONG
+    fam_factor = coordination(
+        bands, strong_sync, (link_actor[coherent], link_col[coherent]), n_link
+    )
     return np.concatenate([fam_factor, sync_factor, link_factor])
 
 

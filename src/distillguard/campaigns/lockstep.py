@@ -7,7 +7,8 @@ passed it, which makes the filter exact.
 
 Whether a group's co-activity exceeds chance is judged against the expectation if each member
 placed its requests of the shared families independently over time, following the population's
-own traffic profile (so diurnal peaks do not count as coordination).
+own traffic profile (so diurnal peaks do not count as coordination); ``pooled.group_features``
+counts both per group.
 """
 
 from __future__ import annotations
@@ -45,30 +46,6 @@ def effective_buckets(bucket_counts: npt.NDArray[np.float64]) -> float:
     if total <= 0:
         return 1.0
     return max(1.0, total * total / float(np.square(bucket_counts).sum()))
-
-
-def coactivity(
-    groups: sp.csr_matrix,
-    sync: sp.csr_matrix,
-    fam_requests: sp.csr_matrix,
-    eff_buckets: float,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Observed and chance-expected co-active actor pairs per group.
-
-    ``groups`` is groups x actors (0/1), ``sync`` actors x (band, bucket) keys (0/1),
-    ``fam_requests`` actors x band keys (request counts). Observed: pairs of members sharing
-    each (band, bucket) key. Expected: for each band shared by 2+ members, pairs of their
-    requests that would land in one bucket by chance, ``sum_{a<b} n_a n_b / eff_buckets``.
-    """
-    counts = (groups @ sync).tocsr()
-    observed = np.asarray((counts.multiply(counts) - counts).sum(axis=1)).ravel() / 2.0
-    members = (groups @ (fam_requests > 0).astype(np.float64)).tocsr()
-    s1 = (groups @ fam_requests).tocsr()
-    s2 = (groups @ fam_requests.multiply(fam_requests)).tocsr()
-    shared = (members >= 2).astype(np.float64)
-    pairs = shared.multiply(s1.multiply(s1) - s2)
-    expected = np.asarray(pairs.sum(axis=1)).ravel() / 2.0 / eff_buckets
-    return observed, expected
 
 
 def pair_jaccard(sync: sp.csr_matrix, sizes: npt.NDArray[np.float64], a: int, b: int) -> float:

@@ -105,3 +105,201 @@ def peel_order(
             best = f / left
             best_step = done
     return order[:best_step].copy(), best
+
+
+@njit(cache=True)
+def _block_sum(w: Floats, idx: Ints, lo: int, n: int) -> float:  # pragma: no cover - compiled
+    """numpy's pairwise-summation leaf (n <= 128): eight running sums, then the rest."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += w[idx[i]]
+        return res
+    r = np.empty(8, np.float64)
+    for j in range(8):
+        r[j] = w[idx[lo + j]]
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += w[idx[lo + i + j]]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += w[idx[lo + i]]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(w: Floats, idx: Ints, lo: int, n: int) -> float:  # pragma: no cover
+    """``w[idx[lo:lo + n]].sum()`` with numpy's pairwise summation, bit for bit.
+
+    numpy halves a range (at a multiple of 8) until it is at most 128 long; the recursion is
+    unrolled onto an explicit stack (numba cannot cache recursive functions).
+    """
+    los = np.empty(64, np.int64)
+    ns = np.empty(64, np.int64)
+    stage = np.zeros(64, np.int64)  # 0 new, 1 left half running, 2 right half running
+    left = np.empty(64, np.float64)
+    top = 0
+    los[0], ns[0], stage[0] = lo, n, 0
+    while True:
+        if ns[top] > 128 and stage[top] == 0:
+            stage[top] = 1
+            half = ns[top] // 2
+            half -= half % 8
+            top += 1
+            los[top], ns[top], stage[top] = los[top - 1], half, 0
+            continue
+        v = _block_sum(w, idx, los[top], ns[top])
+        top -= 1
+        while top >= 0 and stage[top] == 2:
+            v = left[top] + v
+            top -= 1
+        if top < 0:
+            return v
+        left[top] = v
+        stage[top] = 2
+        half = ns[top] // 2
+        half -= half % 8
+        top += 1
+        los[top], ns[top], stage[top] = los[top - 1] + half, ns[top - 1] - half, 0
+
+
+@njit(cache=True)
+def prune_edges(
+    ptr: Ints, idx: npt.NDArray[np.int32], data: Floats, alive: npt.NDArray[np.bool_],
+    n_cols: int, max_rounds: int,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Floats]:  # fmt: skip  # pragma: no cover
+    """Edges (row, col, weight), in row-major order, left by pruning the positive-weight
+    edges of the ``alive`` rows of a CSR matrix.
+
+    Each round drops every edge with an end whose weighted degree is below the current
+    density (total weight over nodes of nonzero degree), until a round drops nothing. Sums
+    run in the order numpy's ``bincount`` and ``sum`` use over the row-major edge list, so the
+    result is the vectorised rule's to the bit. One pass per round both filters the edges
+    and sums the next round's degrees.
+    """
+    n_rows = ptr.shape[0] - 1
+    size = 0
+    for row in range(n_rows):
+        if alive[row]:
+            size += ptr[row + 1] - ptr[row]
+    r = np.empty(size, np.int32)
+    c = np.empty(size, np.int32)
+    x = np.empty(size, np.float64)
+    rdeg = np.zeros(n_rows, np.float64)
+    cdeg = np.zeros(n_cols, np.float64)
+    m = 0
+    for row in range(n_rows):
+        if not alive[row]:
+            continue
+        for e in range(ptr[row], ptr[row + 1]):
+            if data[e] > 0.0:
+                r[m], c[m], x[m] = row, idx[e], data[e]
+                rdeg[row] += data[e]
+                cdeg[idx[e]] += data[e]
+                m += 1
+    ident = np.arange(m)
+    r_next = np.zeros(n_rows, np.float64)
+    c_next = np.zeros(n_cols, np.float64)
+    for _ in range(max_rounds):
+        if m == 0:
+            break
+        nodes = np.count_nonzero(rdeg) + np.count_nonzero(cdeg)
+        if nodes == 0:
+            break
+        rho = _pairwise_sum(x, ident, 0, m) / nodes
+        left = 0
+        for i in range(m):
+            if rdeg[r[i]] >= rho and cdeg[c[i]] >= rho:
+                r[left], c[left], x[left] = r[i], c[i], x[i]
+                r_next[r[i]] += x[i]
+                c_next[c[i]] += x[i]
+                left += 1
+        if left == m:
+            break
+        m = left
+        rdeg, r_next = r_next, rdeg
+        cdeg, c_next = c_next, cdeg
+        r_next[:] = 0.0
+        c_next[:] = 0.0
+    return r[:m].copy(), c[:m].copy(), x[:m].copy()
+
+
+@njit(cache=True)
+def bipartite_adjacency(
+    r: npt.NDArray[np.int32], c: npt.NDArray[np.int32], w: Floats, n_rows: int, n_cols: int
+) -> tuple[Ints, Ints, Ints, Ints, Floats, Floats, float]:  # pragma: no cover - compiled
+    """Relabel row-major edges to dense ids and build the symmetric adjacency peeling needs.
+
+    Returns the used row ids and column ids (ascending, as ``np.unique`` gives them), the
+    adjacency (``indptr``, ``indices``, ``weights``; rows first, columns offset by the row
+    count, every node's neighbours ascending, as a canonical CSR has them), each node's
+    weighted degree (summed as scipy's row sums) and the total edge weight (as ``w.sum()``).
+    """
+    m = r.shape[0]
+    row_new = np.full(n_rows, -1, np.int64)
+    col_new = np.full(n_cols, -1, np.int64)
+    for i in range(m):
+        row_new[r[i]] = 0
+        col_new[c[i]] = 0
+    row_ids = np.flatnonzero(row_new >= 0)
+    col_ids = np.flatnonzero(col_new >= 0)
+    for k in range(row_ids.shape[0]):
+        row_new[row_ids[k]] = k
+    for k in range(col_ids.shape[0]):
+        col_new[col_ids[k]] = k
+    nr = row_ids.shape[0]
+    n = nr + col_ids.shape[0]
+    indptr = np.zeros(n + 1, np.int64)
+    for i in range(m):
+        indptr[row_new[r[i]] + 1] += 1
+        indptr[nr + col_new[c[i]] + 1] += 1
+    for k in range(n):
+        indptr[k + 1] += indptr[k]
+    fill = indptr[:-1].copy()
+    indices = np.empty(2 * m, np.int64)
+    weights = np.empty(2 * m, np.float64)
+    for i in range(m):  # row-major order keeps both sides' neighbour lists ascending
+        u, v = row_new[r[i]], nr + col_new[c[i]]
+        indices[fill[u]], weights[fill[u]] = v, w[i]
+        fill[u] += 1
+        indices[fill[v]], weights[fill[v]] = u, w[i]
+        fill[v] += 1
+    degree = np.zeros(n, np.float64)
+    ident = np.arange(2 * m)
+    for k in range(n):
+        degree[k] = segment_sum(weights, ident, indptr[k], indptr[k + 1])
+    return row_ids, col_ids, indptr, indices, weights, degree, _pairwise_sum(w, ident, 0, m)
+
+
+@njit(cache=True)
+def segment_sum(w: Floats, idx: Ints, lo: int, hi: int) -> float:  # pragma: no cover - compiled
+    """``w[idx[lo:hi]]`` summed as ``np.add.reduceat`` (and so scipy's row sums) does: the
+    first value plus numpy's pairwise sum of the rest; 0 when empty."""
+    if hi <= lo:
+        return 0.0
+    return w[idx[lo]] + _pairwise_sum(w, idx, lo + 1, hi - lo - 1)
+
+
+@njit(cache=True)
+def row_sums_on(
+    ptr: Ints, idx: npt.NDArray[np.int32], data: Floats, on: npt.NDArray[np.bool_]
+) -> Floats:  # pragma: no cover - compiled
+    """Each CSR row's sum over the ``on`` columns, as ``matrix[:, cols].sum(axis=1)`` gives it
+    (bit for bit), without slicing the matrix."""
+    n_rows = ptr.shape[0] - 1
+    out = np.zeros(n_rows, np.float64)
+    widest = 0
+    for r in range(n_rows):
+        widest = max(widest, ptr[r + 1] - ptr[r])
+    hits = np.empty(widest, np.int64)
+    for r in range(n_rows):
+        m = 0
+        for e in range(ptr[r], ptr[r + 1]):
+            if on[idx[e]]:
+                hits[m] = e
+                m += 1
+        out[r] = segment_sum(data, hits, 0, m)
+    return out

@@ -35,8 +35,16 @@ import polars as pl
 import scipy.sparse as sp
 
 from distillguard.campaigns.graph import EvidenceGraph
-from distillguard.campaigns.lockstep import coactivity, effective_buckets
+from distillguard.campaigns.groupsum import (
+    band_sums,
+    csr_arrays,
+    keep_columns,
+    key_pairs,
+    linked_members,
+)
+from distillguard.campaigns.lockstep import effective_buckets
 from distillguard.campaigns.model import CampaignConfig
+from distillguard.campaigns.weights import BAND_VALUES
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -71,17 +79,18 @@ def indicator(groups: list[Ints], n_actors: int) -> sp.csr_matrix:
 
 @dataclass(frozen=True)
 class PooledInputs:
-    """The graph's matrices restricted to keys that carry weight, built once per checkpoint.
+    """The graph's incidences restricted to keys that carry weight, built once per checkpoint.
 
     Bands and lockstep keys explained by chance (weight 0) cannot make traffic "shared" or
     co-activity "coordinated", so dropping them changes no feature and saves most of the cost.
+    ``fam_values`` holds, per (actor, band) entry of ``fam``, the request count and the
+    harvest, output-max and single-turn totals (``weights.BAND_VALUES``).
     """
 
     sums: dict[str, Floats]
     fam_weight: Floats
-    fam_requests: sp.csr_matrix
-    fam_used: sp.csr_matrix
-    per_fam: dict[str, sp.csr_matrix]
+    fam: sp.csr_matrix
+    fam_values: Floats
     sync: sp.csr_matrix
     payment: sp.csr_matrix
     signup: sp.csr_matrix
@@ -90,20 +99,16 @@ class PooledInputs:
     @classmethod
     def of(cls, graph: EvidenceGraph, bucket_counts: Floats) -> PooledInputs:
         fam_cols = graph.columns("fam")
-        keep = np.flatnonzero(graph.weight[fam_cols] > 0)
+        keep = graph.weight[fam_cols] > 0
         sync_cols = graph.columns("sync")
         keep_sync = np.flatnonzero(graph.weight[sync_cols] > 0)
-        requests = graph.fam_requests[:, keep].tocsr()
+        ptr, idx, values = keep_columns(*csr_arrays(graph.fam_requests), graph.fam_values, keep)
+        fam = sp.csr_matrix((values[:, 0], idx, ptr), shape=(graph.n_actors, int(keep.sum())))
         return cls(
             sums=graph.actor_sums,
             fam_weight=graph.weight[fam_cols][keep],
-            fam_requests=requests,
-            fam_used=(requests > 0).astype(np.float64).tocsr(),
-            per_fam={
-                "harvest": graph.fam_harvest[:, keep].tocsr(),
-                "output_max": graph.fam_outmax[:, keep].tocsr(),
-                "single_turn": graph.fam_single[:, keep].tocsr(),
-            },
+            fam=fam,
+            fam_values=values,
             sync=graph.sync[:, keep_sync].tocsr(),
             payment=graph.link_matrix("payment"),
             signup=graph.link_matrix("signup"),
@@ -112,7 +117,12 @@ class PooledInputs:
 
 
 def group_features(inputs: PooledInputs, groups: sp.csr_matrix) -> dict[str, Floats]:
-    """The pooled features of each row of ``groups`` (groups x actors)."""
+    """The pooled features of each row of ``groups`` (groups x actors).
+
+    Lockstep: observed co-active pairs are member pairs sharing a (band, bucket) key;
+    expected ones are, for each band shared by 2+ members, the pairs of their requests that
+    would land in one bucket by chance, ``sum_{a<b} n_a n_b / eff_buckets`` (``lockstep``).
+    """
     sums = inputs.sums
     size = np.asarray(groups.sum(axis=1)).ravel()
     n = groups @ sums["n"]
@@ -121,32 +131,33 @@ def group_features(inputs: PooledInputs, groups: sp.csr_matrix) -> dict[str, Flo
         "output_max": groups @ sums["outmax"],
         "single_turn": groups @ sums["single"],
     }
-    members = (groups @ inputs.fam_used).tocsr()
-    shared_w = (members >= 2).astype(np.float64) @ sp.diags(inputs.fam_weight)
-    den = np.asarray(shared_w.multiply(groups @ inputs.fam_requests).sum(axis=1)).ravel()
+    g_ptr, g_idx = csr_arrays(groups)
+    shared, chance_pairs = band_sums(
+        g_ptr, g_idx, *csr_arrays(inputs.fam), inputs.fam_values, inputs.fam_weight
+    )
+    den = shared[:, 0]
     out: dict[str, Floats] = {"actors": size, "requests": n}
-    for name, mat in inputs.per_fam.items():
-        num = np.asarray(shared_w.multiply(groups @ mat).sum(axis=1)).ravel()
+    for i, name in enumerate(BAND_VALUES[1:], start=1):
+        num = shared[:, i]
         out[name] = np.where(den > 0, num / np.maximum(den, 1e-12), whole[name] / np.maximum(n, 1))
-    observed, expected = coactivity(groups, inputs.sync, inputs.fam_requests, inputs.eff_buckets)
+    observed = key_pairs(g_ptr, g_idx, *csr_arrays(inputs.sync), inputs.sync.shape[1])
+    expected = chance_pairs / 2.0 / inputs.eff_buckets
     out["coactive_pairs"] = observed
     out["expected_pairs"] = expected
     out["lockstep"] = np.log((observed + 1.0) / (expected + 1.0))
-    out["payment_linked"] = _linked_share(groups, inputs.payment, size)
-    out["signup_linked"] = _linked_share(groups, inputs.signup, size)
+    out["payment_linked"] = _linked_share(g_ptr, g_idx, inputs.payment, size)
+    out["signup_linked"] = _linked_share(g_ptr, g_idx, inputs.signup, size)
     accounts = groups @ sums["accounts"]
     out["young_unverified"] = (groups @ sums["young_unverified"]) / np.maximum(accounts, 1)
     return out
 
 
-def _linked_share(groups: sp.csr_matrix, keys: sp.csr_matrix, size: Floats) -> Floats:
+def _linked_share(g_ptr: Ints, g_idx: Ints, keys: sp.csr_matrix, size: Floats) -> Floats:
     """Share of each group's actors that hold a key also held by another actor of the group."""
-    if keys.shape[1] == 0 or groups.shape[0] == 0:
-        return np.zeros(groups.shape[0])
-    shared = ((groups @ keys) >= 2).astype(np.float64)
-    reach = (shared @ keys.T).tocsr()
-    linked = reach.multiply(groups)
-    return np.asarray((linked > 0).sum(axis=1)).ravel() / np.maximum(size, 1)
+    if keys.shape[1] == 0 or len(g_ptr) <= 1:
+        return np.zeros(len(g_ptr) - 1)
+    linked = linked_members(g_ptr, g_idx, *csr_arrays(keys), keys.shape[1])
+    return linked / np.maximum(size, 1)
 
 
 def structure_groups(

@@ -18,11 +18,9 @@ INFRA_COLUMNS = {"net": "net_prefix", "asn": "asn", "tls": "tls_fingerprint", "u
 
 
 def to_frame(batch: pa.Table | pa.RecordBatch) -> pl.DataFrame:
-    """Validate a SIGNAL_SCHEMA batch and return the slim rows (``account_id`` still text)."""
+    """Validate a signals batch (SIGNAL_SCHEMA, or any table with the columns campaign
+    detection reads) and return the slim rows (``account_id`` still text)."""
     table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
-    missing = [f.name for f in SIGNAL_SCHEMA if f.name not in table.column_names]
-    if missing:
-        raise ValueError(f"signals batch lacks columns {missing} of SIGNAL_SCHEMA")
     keep = [
         "ts",
         "account_id",
@@ -35,6 +33,9 @@ def to_frame(batch: pa.Table | pa.RecordBatch) -> pl.DataFrame:
         "lsh_bands",
         *INFRA_COLUMNS.values(),
     ]
+    missing = [name for name in keep if name not in table.column_names]
+    if missing:
+        raise ValueError(f"signals batch lacks columns {missing} of SIGNAL_SCHEMA")
     schema = pa.schema([SIGNAL_SCHEMA.field(name) for name in keep])
     df = pl.from_arrow(table.select(keep).cast(schema))
     assert isinstance(df, pl.DataFrame)

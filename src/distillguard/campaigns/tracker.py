@@ -16,13 +16,13 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from distillguard.campaigns.accumulate import KeyedTotals, PackedDetail
+from distillguard.campaigns.accumulate import BandPairs, PackedDetail
 from distillguard.campaigns.activity import DETAILS, new_totals, summarise
 from distillguard.campaigns.assemble import build_campaign
 from distillguard.campaigns.bands import band_keys
 from distillguard.campaigns.dense import dense_blocks
 from distillguard.campaigns.directory import US_PER_S, AccountDirectory
-from distillguard.campaigns.family import PAIR_SCHEMA, FamilyIndex
+from distillguard.campaigns.family import FamilyIndex
 from distillguard.campaigns.graph import EvidenceGraph, GraphInputs, build_graph, sync_key
 from distillguard.campaigns.lockstep import SYNC_SCHEMA, sync_pairs
 from distillguard.campaigns.model import Campaign, CampaignConfig, PairEvidence
@@ -51,18 +51,7 @@ class CampaignTracker:
         )
         self._totals = new_totals()
         self._details = {name: PackedDetail() for name in DETAILS}
-        self._pairs = KeyedTotals(
-            PAIR_SCHEMA,
-            "k",
-            {
-                "acct": "first",
-                "fam": "first",
-                "n": "sum",
-                "harvest": "sum",
-                "single": "sum",
-                "outmax": "sum",
-            },
-        )
+        self._pairs = BandPairs()
         self._sync: list[pl.DataFrame] = []
         self._buffer: list[pl.DataFrame] = []
         self._last_ts: int | None = None
@@ -79,7 +68,7 @@ class CampaignTracker:
     @property
     def state_bytes(self) -> int:
         """Memory held by the incremental state (buffered rows included)."""
-        totals = sum(t.nbytes for t in [*self._totals.values(), self._pairs])
+        totals = sum(t.nbytes for t in self._totals.values()) + self._pairs.nbytes
         details = sum(d.nbytes for d in self._details.values())
         frames = sum(int(f.estimated_size()) for f in [*self._sync, *self._buffer])
         return totals + details + frames + self._family.nbytes

@@ -1,0 +1,157 @@
+"""Pooled sums over groups of actors, compiled: one walk over each member's sparse rows.
+
+Pooled scoring sums the traffic of thousands of groups (candidates and their null groups) per
+template band and lockstep key. As sparse products (groups x actors times actors x keys) that
+materialises and sorts a groups x keys matrix per quantity, which was most of a checkpoint's
+scoring time; these kernels instead walk each group's members' rows once into a dense scratch
+accumulator, and give the same sums. Groups and incidences come as CSR arrays (``indptr``,
+``indices``); each actor's row holds a key at most once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from numba import njit
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+
+def csr_arrays(m: sp.csr_matrix) -> tuple[Ints, Ints]:
+    """``indptr`` and ``indices`` of a CSR matrix as the kernels' int64 arrays."""
+    return m.indptr.astype(np.int64), m.indices.astype(np.int64)
+
+
+@njit(cache=True)
+def band_sums(
+    g_ptr: Ints,
+    g_idx: Ints,
+    ptr: Ints,
+    idx: Ints,
+    values: Floats,
+    weight: Floats,
+) -> tuple[Floats, Floats]:  # pragma: no cover - compiled
+    """Per group, sums over the bands two or more members use.
+
+    ``values`` is (entries, q) with the request count in column 0; returns (groups, q) sums of
+    ``weight[band] * values`` over the shared bands, and per group the chance-pair numerator
+    ``sum over shared bands of (s1^2 - s2)`` with s1, s2 the members' summed counts and
+    squared counts.
+    """
+    n_groups = g_ptr.shape[0] - 1
+    n_cols = weight.shape[0]
+    q = values.shape[1]
+    owner = np.full(n_cols, -1, np.int64)  # group that last touched the band
+    members = np.zeros(n_cols, np.int64)
+    acc = np.zeros((n_cols, q), np.float64)
+    sq = np.zeros(n_cols, np.float64)
+    touched = np.empty(n_cols, np.int64)
+    out = np.zeros((n_groups, q), np.float64)
+    pairs = np.zeros(n_groups, np.float64)
+    for g in range(n_groups):
+        n_touched = 0
+        for m in range(g_ptr[g], g_ptr[g + 1]):
+            a = g_idx[m]
+            for e in range(ptr[a], ptr[a + 1]):
+                j = idx[e]
+                if owner[j] != g:
+                    owner[j] = g
+                    members[j] = 0
+                    sq[j] = 0.0
+                    for k in range(q):
+                        acc[j, k] = 0.0
+                    touched[n_touched] = j
+                    n_touched += 1
+                members[j] += 1
+                n = values[e, 0]
+                sq[j] += n * n
+                for k in range(q):
+                    acc[j, k] += values[e, k]
+        for t in range(n_touched):
+            j = touched[t]
+            if members[j] >= 2:
+                w = weight[j]
+                for k in range(q):
+                    out[g, k] += w * acc[j, k]
+                pairs[g] += acc[j, 0] * acc[j, 0] - sq[j]
+    return out, pairs
+
+
+@njit(cache=True)
+def key_pairs(
+    g_ptr: Ints, g_idx: Ints, ptr: Ints, idx: Ints, n_cols: int
+) -> Floats:  # pragma: no cover - compiled
+    """Per group, member pairs sharing a key, summed over keys: sum of c (c - 1) / 2."""
+    n_groups = g_ptr.shape[0] - 1
+    owner = np.full(n_cols, -1, np.int64)
+    count = np.zeros(n_cols, np.int64)
+    out = np.zeros(n_groups, np.float64)
+    for g in range(n_groups):
+        total = 0
+        for m in range(g_ptr[g], g_ptr[g + 1]):
+            a = g_idx[m]
+            for e in range(ptr[a], ptr[a + 1]):
+                j = idx[e]
+                if owner[j] != g:
+                    owner[j] = g
+                    count[j] = 0
+                total += count[j]  # the new member pairs with every earlier holder
+                count[j] += 1
+        out[g] = total
+    return out
+
+
+@njit(cache=True)
+def linked_members(
+    g_ptr: Ints, g_idx: Ints, ptr: Ints, idx: Ints, n_cols: int
+) -> Floats:  # pragma: no cover - compiled
+    """Per group, members holding a key that another member also holds."""
+    n_groups = g_ptr.shape[0] - 1
+    owner = np.full(n_cols, -1, np.int64)
+    count = np.zeros(n_cols, np.int64)
+    out = np.zeros(n_groups, np.float64)
+    for g in range(n_groups):
+        for m in range(g_ptr[g], g_ptr[g + 1]):
+            a = g_idx[m]
+            for e in range(ptr[a], ptr[a + 1]):
+                j = idx[e]
+                if owner[j] != g:
+                    owner[j] = g
+                    count[j] = 0
+                count[j] += 1
+        linked = 0
+        for m in range(g_ptr[g], g_ptr[g + 1]):
+            a = g_idx[m]
+            for e in range(ptr[a], ptr[a + 1]):
+                if count[idx[e]] >= 2:
+                    linked += 1
+                    break
+        out[g] = linked
+    return out
+
+
+@njit(cache=True)
+def keep_columns(
+    ptr: Ints, idx: Ints, values: Floats, keep: npt.NDArray[np.bool_]
+) -> tuple[Ints, Ints, Floats]:  # pragma: no cover - compiled
+    """The CSR restricted to the ``keep`` columns (renumbered in order), with its values."""
+    new_col = np.cumsum(keep) - 1
+    n_rows = ptr.shape[0] - 1
+    out_ptr = np.zeros(n_rows + 1, np.int64)
+    size = 0
+    for e in range(idx.shape[0]):
+        size += keep[idx[e]]
+    out_idx = np.empty(size, np.int64)
+    out_val = np.empty((size, values.shape[1]), np.float64)
+    m = 0
+    for r in range(n_rows):
+        for e in range(ptr[r], ptr[r + 1]):
+            if keep[idx[e]]:
+                out_idx[m] = new_col[idx[e]]
+                for q in range(values.shape[1]):
+                    out_val[m, q] = values[e, q]
+                m += 1
+        out_ptr[r + 1] = m
+    return out_ptr, out_idx, out_val

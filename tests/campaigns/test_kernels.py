@@ -1,0 +1,163 @@
+"""Compiled kernels of campaign detection give what the vectorised definitions give.
+
+Dense-block peeling breaks ties on exact degrees, so the kernels that feed it must reproduce
+numpy's and scipy's sums bit for bit; the others must agree with their sparse definitions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+import scipy.sparse as sp
+
+from distillguard.campaigns.accumulate import BandPairs
+from distillguard.campaigns.groupsum import keep_columns
+from distillguard.campaigns.peel import (
+    bipartite_adjacency,
+    prune_edges,
+    row_sums_on,
+    segment_sum,
+)
+from distillguard.campaigns.weights import BAND_VALUES, BandEntries, Bands
+
+
+def _weighted(seed: int, n_rows: int = 400, n_cols: int = 300) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    m = sp.random(n_rows, n_cols, density=0.05, random_state=seed, format="csr")
+    m.data = 1.0 / np.log(5.0 + rng.integers(1, 200, m.nnz))
+    return m
+
+
+def _prune_reference(
+    rows: np.ndarray, cols: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The vectorised rule: drop edges with an end below the current density, until stable."""
+    for _ in range(200):
+        rdeg = np.bincount(rows, weights=w)
+        cdeg = np.bincount(cols, weights=w)
+        rho = float(w.sum()) / (np.count_nonzero(rdeg) + np.count_nonzero(cdeg))
+        keep = (rdeg[rows] >= rho) & (cdeg[cols] >= rho)
+        if keep.all():
+            break
+        rows, cols, w = rows[keep], cols[keep], w[keep]
+        if len(w) == 0:
+            break
+    return rows, cols, w
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_prune_equals_the_vectorised_rule_bit_for_bit(seed: int) -> None:
+    m = _weighted(seed)
+    alive = np.random.default_rng(seed).random(m.shape[0]) < 0.8
+    coo = m.tocoo()
+    live = alive[coo.row]
+    expected = _prune_reference(
+        coo.row[live].astype(np.int64), coo.col[live].astype(np.int64), coo.data[live]
+    )
+    got = prune_edges(
+        m.indptr.astype(np.int64), m.indices.astype(np.int32), m.data, alive, m.shape[1], 200
+    )
+    for a, b in zip(expected, got, strict=True):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 1000, 70_001])
+def test_segment_sum_is_numpys_reduceat(n: int) -> None:
+    w = np.random.default_rng(n).random(n + 3) / 7.0
+    expected = np.add.reduceat(w[: 2 + n], [2])[0] if n else 0.0
+    assert segment_sum(w, np.arange(len(w)), 2, 2 + n) == expected
+
+
+def test_row_sums_on_columns_equal_scipys_sliced_sums() -> None:
+    m = _weighted(4, n_cols=2000)
+    cols = np.sort(np.random.default_rng(4).choice(2000, 900, replace=False))
+    on = np.zeros(2000, dtype=bool)
+    on[cols] = True
+    got = row_sums_on(m.indptr.astype(np.int64), m.indices, m.data, on)
+    assert np.array_equal(got, np.asarray(m[:, cols].sum(axis=1)).ravel())
+
+
+def test_bipartite_adjacency_equals_the_scipy_construction() -> None:
+    coo = _weighted(5).tocoo()
+    r, c, w = coo.row.astype(np.int32), coo.col.astype(np.int32), coo.data
+    rows, ri = np.unique(r, return_inverse=True)
+    cols, ci = np.unique(c, return_inverse=True)
+    n = len(rows) + len(cols)
+    u, v = np.concatenate([ri, ci + len(rows)]), np.concatenate([ci + len(rows), ri])
+    adj = sp.csr_matrix((np.concatenate([w, w]), (u, v)), shape=(n, n))
+    got = bipartite_adjacency(r, c, w, 400, 300)
+    assert np.array_equal(got[0], rows) and np.array_equal(got[1], cols)
+    for a, b in zip((adj.indptr, adj.indices, adj.data), got[2:5], strict=True):
+        assert np.array_equal(a, b)
+    assert np.array_equal(got[5], np.asarray(adj.sum(axis=1)).ravel())
+    assert got[6] == w.sum()
+
+
+def test_band_pairs_fold_sums_partials_and_keeps_band_order() -> None:
+    rng = np.random.default_rng(6)
+    parts = []
+    for _ in range(5):
+        n = 500
+        fam = rng.integers(0, 50, n).astype(np.uint64)
+        acct = rng.integers(0, 40, n).astype(np.uint32)
+        parts.append(
+            pl.DataFrame(
+                {
+                    "k": fam * np.uint64(1000) + acct,
+                    "acct": acct,
+                    "fam": fam,
+                    "n": np.ones(n, np.uint32),
+                    "harvest": rng.random(n),
+                    "single": rng.integers(0, 2, n).astype(np.uint32),
+                    "outmax": rng.integers(0, 2, n).astype(np.uint32),
+                }
+            )
+            .group_by("k")
+            .agg(pl.col("acct", "fam").first(), pl.col("n", "harvest", "single", "outmax").sum())
+        )
+    pairs = BandPairs()
+    for part in parts[:3]:
+        pairs.add(part)
+    pairs.fold([])
+    pairs.add(parts[3])
+    got = pairs.fold([parts[4]])
+
+    def expected(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        return (
+            pl.concat(frames)
+            .group_by("fam", "acct")
+            .agg(pl.col("n", "harvest").sum())
+            .sort("fam", "acct")
+        )
+
+    for have, want in ((got, expected(parts)), (pairs.fold([]), expected(parts[:4]))):
+        assert have.select("fam", "acct", "n").equals(want.select("fam", "acct", "n"))
+        assert np.allclose(have["harvest"].to_numpy(), want["harvest"].to_numpy())
+
+
+def test_bands_keep_shared_bands_with_rows_sorted_and_values_aligned() -> None:
+    # band 1: actors 0, 2 (shared); band 5: actor 1 only; band 9: actors 1, 2, 3 (shared)
+    fam = np.array([1, 1, 5, 9, 9], dtype=np.uint64)
+    actor = np.array([0, 2, 1, 1, 2], dtype=np.int64)
+    values = tuple(np.arange(5, dtype=np.float64) + 10 * q for q in range(len(BAND_VALUES)))
+    extra = BandEntries(np.array([9], np.uint64), np.array([3], np.int64), (np.full(1, 99.0),) * 4)
+    bands = Bands.from_runs(BandEntries(fam, actor, values), extra, n_actors=4)
+    assert bands.keys.tolist() == [1, 9]
+    assert bands.degree.tolist() == [2, 3]
+    assert bands.ptr.tolist() == [0, 1, 2, 4, 5]
+    assert bands.col.tolist() == [0, 1, 0, 1, 1]
+    assert bands.values[:, 0].tolist() == [0.0, 3.0, 1.0, 4.0, 99.0]
+
+
+def test_keep_columns_equals_column_slicing() -> None:
+    m = _weighted(7)
+    keep = np.random.default_rng(7).random(m.shape[1]) < 0.5
+    values = np.column_stack([m.data, 2 * m.data])
+    ptr, idx, out = keep_columns(
+        m.indptr.astype(np.int64), m.indices.astype(np.int64), values, keep
+    )
+    sliced = m[:, np.flatnonzero(keep)].tocsr()
+    sliced.sort_indices()
+    assert np.array_equal(ptr, sliced.indptr) and np.array_equal(idx, sliced.indices)
+    assert np.array_equal(out[:, 0], sliced.data) and np.array_equal(out[:, 1], 2 * sliced.data)
