@@ -11,59 +11,14 @@ harvest-before-detection per campaign, then benign false positives.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
+from evaluate_seeds import scan_and_evaluate  # scripts/ is on sys.path when run as a script
+
 from distillguard.ablation import FAMILIES
 
-BIN = Path(sys.executable).parent / "distillguard"
 HARD_NEGATIVES = ("enterprise_app", "eval_harness", "licensed_partner", "university_nat")
-
-
-def scan_and_evaluate(data: Path, out: Path, family: str | None) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
-    ablate = ["--ablate", family] if family else []
-    subprocess.run(
-        [
-            str(BIN),
-            "scan",
-            str(data / "events.jsonl.gz"),
-            "--accounts",
-            str(data / "accounts.jsonl"),
-            "--releases",
-            str(data / "releases.json"),
-            "--out",
-            str(out),
-            "--no-progress",
-            "--no-report",
-            *ablate,
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    subprocess.run(
-        [
-            str(BIN),
-            "evaluate",
-            "--labels",
-            str(data / "labels.csv"),
-            "--verdicts",
-            str(out / "verdicts.csv"),
-            "--events",
-            str(data / "events.jsonl.gz"),
-            "--event-labels",
-            str(data / "event_labels.csv.gz"),
-            "--out",
-            str(out / "evaluation.json"),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return json.loads((out / "evaluation.json").read_text())
 
 
 def main() -> None:
@@ -74,7 +29,8 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for family in args.families.split(","):
-        ev = scan_and_evaluate(args.data, args.root / family, None if family == "none" else family)
+        ablate = [] if family == "none" else ["--ablate", family]
+        ev = scan_and_evaluate(args.data, args.root / family, ablate)
         rows.append((family, ev))
         print(f"done: {family}", file=sys.stderr)
     campaigns = [c["campaign"] for c in rows[0][1]["campaigns"]]

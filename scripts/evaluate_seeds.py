@@ -22,43 +22,20 @@ def run(seed: int, scale: float, prompts: str | None, root: Path, policy: str | 
         if prompts:
             cmd += ["--prompts", prompts]
         subprocess.run([*cmd, "--no-progress"], check=True, stderr=subprocess.DEVNULL)
-    subprocess.run(
-        [
-            str(BIN),
-            "scan",
-            str(data / "events.jsonl.gz"),
-            "--accounts",
-            str(data / "accounts.jsonl"),
-            "--releases",
-            str(data / "releases.json"),
-            "--out",
-            str(out),
-            "--no-progress",
-            "--no-report",
-            *(["--policy", policy] if policy else []),
-        ],
-        check=True,
-        stderr=subprocess.DEVNULL,
-    )
-    subprocess.run(
-        [
-            str(BIN),
-            "evaluate",
-            "--labels",
-            str(data / "labels.csv"),
-            "--verdicts",
-            str(out / "verdicts.csv"),
-            "--events",
-            str(data / "events.jsonl.gz"),
-            "--event-labels",
-            str(data / "event_labels.csv.gz"),
-            "--out",
-            str(out / "evaluation.json"),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return scan_and_evaluate(data, out, ["--policy", policy] if policy else [])
+
+
+def scan_and_evaluate(data: Path, out: Path, scan_args: list[str]) -> dict:
+    """Scan a simulated dataset (extra ``scan_args``) and evaluate it with exact labels."""
+    scan = [str(BIN), "scan", str(data / "events.jsonl.gz"), "--accounts"]
+    scan += [str(data / "accounts.jsonl"), "--releases", str(data / "releases.json")]
+    scan += ["--out", str(out), "--no-progress", "--no-report", *scan_args]
+    subprocess.run(scan, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    evaluate = [str(BIN), "evaluate", "--labels", str(data / "labels.csv")]
+    evaluate += ["--verdicts", str(out / "verdicts.csv"), "--events", str(data / "events.jsonl.gz")]
+    evaluate += ["--event-labels", str(data / "event_labels.csv.gz")]
+    evaluate += ["--out", str(out / "evaluation.json")]
+    subprocess.run(evaluate, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return json.loads((out / "evaluation.json").read_text())
 
 
