@@ -185,7 +185,7 @@ def shared_key_flags(
         # The group an account is named for: its infrastructure, payment or cohort group when it
         # has one (who it is), else the shared content it ran (what it did).
         holders.with_columns(pl.col("kind").is_in(_CONTENT_KINDS).alias("_content"))
-        .sort("_content", "flagged_at", "p")
+        .sort("_content", "flagged_at", "p", "group_id", "kind", "key")
         .group_by("account_id", maintain_order=True)
         .agg(
             pl.col("group_id").first(),
