@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from distillguard.ablation import ablate_accounts, ablate_signals
 from distillguard.accounts.features import online_account_features
 from distillguard.campaigns import Campaign, campaigns_to_json
-from distillguard.campaigns.shared_keys import SharedKeyConfig, key_summary
+from distillguard.campaigns.shared_keys import SharedKeyConfig, judge_keys
 from distillguard.engine.local import LocalEngine
 from distillguard.engine.stages import SCAN_COLUMNS, scan_signals
 from distillguard.engine.stages import parse_and_signal as parse_and_signal  # follow's stage
@@ -75,7 +75,7 @@ class ScanResult:
     events: int
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
-    keys: pl.DataFrame | None = None  # key_summary: shared keys and when they became hot
+    keys: pl.DataFrame | None = None  # SharedKeys.summary: shared keys and when they became hot
 
     @property
     def flagged(self) -> int:
@@ -158,7 +158,7 @@ class Scored:
 
     features: pa.Table
     verdicts: pl.DataFrame
-    keys: pl.DataFrame  # key_summary: the evidence behind shared-key flags
+    keys: pl.DataFrame  # SharedKeys.summary: the evidence behind shared-key flags
 
 
 def score_accounts(
@@ -167,11 +167,13 @@ def score_accounts(
     """From time-sorted signals and graph-campaign member flags to verdicts: the account model,
     shared keys and assembly. The batch scan and ``--follow`` share it, so they judge alike."""
     # Shared keys first: their working memory then does not sit on top of the features.
-    keys = replace(config.shared_keys, benign_rate=config.policy.key_benign_rate)
+    keys = judge_keys(
+        signals, accounts, replace(config.shared_keys, benign_rate=config.policy.key_benign_rate)
+    )
     if "shared_keys" not in config.ablate:
-        key_flags = shared_key_campaign_flags(signals, accounts, keys, config.policy)
+        key_flags = shared_key_campaign_flags(keys.flags, config.policy)
         campaign_flags = pa.concat_tables([campaign_flags, key_flags])
-    summary = key_summary(signals, accounts, keys)
+    summary = keys.summary
     release_freed_memory()
     # Polars runs the window functions on all cores in this process: cheaper than shipping
     # account partitions (a copy of the signal table) to the workers.

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from distillguard.campaigns.shared_keys import SharedKeyConfig, shared_key_flags
+from distillguard.campaigns.shared_keys import SharedKeyConfig, judge_keys
 from distillguard.events.schema import ACCOUNT_SCHEMA
 from distillguard.signals.schema import SIGNAL_SCHEMA
 from tests.conftest import T0, signal_row
@@ -55,7 +55,7 @@ def _first_harvest(signals: pa.Table) -> dict[str, Any]:
 
 def test_reseller_egress_is_caught_and_the_nat_is_not() -> None:
     signals = _world()
-    flags = shared_key_flags(signals, None, SharedKeyConfig())
+    flags = judge_keys(signals, None, SharedKeyConfig()).flags
     flagged = dict(zip(flags["account_id"].to_list(), flags["flagged_at"].to_list(), strict=True))
     assert set(flagged) == {f"res-{k}" for k in range(6)}
     first = _first_harvest(signals)
@@ -68,10 +68,10 @@ def test_reseller_egress_is_caught_and_the_nat_is_not() -> None:
 
 def test_flags_use_only_the_past() -> None:
     signals = _world()
-    full = shared_key_flags(signals, None, SharedKeyConfig())
+    full = judge_keys(signals, None, SharedKeyConfig()).flags
     cut = T0 + timedelta(minutes=300)
     prefix = signals.filter(pc.less_equal(signals["ts"], cut))
-    part = shared_key_flags(prefix, None, SharedKeyConfig())
+    part = judge_keys(prefix, None, SharedKeyConfig()).flags
     early = full.filter(pl.col("flagged_at") <= cut).select("account_id", "flagged_at")
     assert early.height > 0
     assert part.select("account_id", "flagged_at").equals(early)
@@ -86,8 +86,8 @@ def test_an_allowlisted_partner_neither_heats_a_key_nor_gets_flagged() -> None:
         [{"account_id": f"partner-{k}", "allowlist": "contract-1"} for k in range(4)],
         schema=ACCOUNT_SCHEMA,
     )
-    assert shared_key_flags(signals, None, SharedKeyConfig()).height == 4
-    assert shared_key_flags(signals, accounts, SharedKeyConfig()).height == 0
+    assert judge_keys(signals, None, SharedKeyConfig()).flags.height == 4
+    assert judge_keys(signals, accounts, SharedKeyConfig()).flags.height == 0
 
 
 def test_a_signup_burst_on_separate_addresses_is_one_cohort() -> None:
@@ -100,7 +100,7 @@ def test_a_signup_burst_on_separate_addresses_is_one_cohort() -> None:
     accounts.append(_account("bystander", minutes=20, channel="education"))
     signals = pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA)
     table = pa.Table.from_pylist(accounts, schema=ACCOUNT_SCHEMA)
-    flags = shared_key_flags(signals, table, SharedKeyConfig())
+    flags = judge_keys(signals, table, SharedKeyConfig()).flags
     assert set(flags["account_id"].to_list()) == {f"farm-{k}" for k in range(5)}
     assert all("signup_cohort_harvest" in r for r in flags["reasons"].to_list())
 
@@ -121,9 +121,9 @@ def test_config_is_validated() -> None:
 
 
 def test_key_summary_shows_the_evidence_and_calibrates_the_benign_rate() -> None:
-    from distillguard.campaigns.shared_keys import benign_key_rate, key_summary
+    from distillguard.campaigns.shared_keys import benign_key_rate
 
-    summary = key_summary(_world(), None, SharedKeyConfig())
+    summary = judge_keys(_world(), None, SharedKeyConfig()).summary
     rows = {r["key"]: r for r in summary.filter(pl.col("kind") == "ip").to_dicts()}
     assert rows[RESELLER_IP]["hot_at"] is not None
     assert rows[RESELLER_IP]["accounts"] == 6 and rows[RESELLER_IP]["harvest"] == 18
@@ -164,7 +164,7 @@ def test_a_template_shared_by_heavy_harvesters_is_hot_and_a_popular_one_is_not()
             for i in range(12)
         ]
     signals = pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA)
-    flags = shared_key_flags(signals, None, SharedKeyConfig())
+    flags = judge_keys(signals, None, SharedKeyConfig()).flags
     assert set(flags["account_id"].to_list()) == {f"heavy-{k}" for k in range(4)}
     assert all(r == ["shared_template_harvest"] for r in flags["reasons"].to_list())
 

@@ -121,25 +121,52 @@ KEY_FLAG_SCHEMA = pl.Schema(
         "reasons": pl.List(pl.Utf8()),
     }
 )
+_SUMMARY = pl.Schema(
+    {
+        "kind": pl.Utf8(),
+        "key": pl.Utf8(),
+        "accounts": pl.UInt32(),
+        "requests": pl.UInt32(),
+        "harvest": pl.UInt32(),
+        "harvest_rate": pl.Float64(),
+        "hot_at": pl.Datetime("us", "UTC"),
+        "p": pl.Float64(),
+    }
+)
 _HOT_SCHEMA = pl.Schema(
     {"kind": pl.Utf8(), "key": pl.Utf8(), "hot_at": pl.Datetime("us", "UTC"), "p": pl.Float64()}
 )
 
 
-def shared_key_flags(
-    signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig
-) -> pl.DataFrame:
-    """Accounts flagged through hot shared keys (KEY_FLAG_SCHEMA), one row per account.
+@dataclass(frozen=True)
+class SharedKeys:
+    """What the shared-key route found: flagged accounts and the evidence behind them."""
 
-    ``signals`` is a SIGNAL_SCHEMA table in any order. Allowlisted accounts neither make a key
-    hot (their harvesting is contracted) nor get flagged. ``group_id`` names the connected
-    group of hot keys the account's flag came through; ``p`` is the smallest key p-value.
+    # One row per flagged account (KEY_FLAG_SCHEMA): ``group_id`` names the connected group of
+    # hot keys its flag came through; ``p`` is the smallest key p-value.
+    flags: pl.DataFrame
+    # Every judged key (held by ``min_accounts`` or more): pooled totals and when it became hot
+    # (null if never); what ``calibrate`` reads from a scan of benign traffic.
+    summary: pl.DataFrame
+
+
+def judge_keys(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig) -> SharedKeys:
+    """Judge every shared key of ``signals`` (SIGNAL_SCHEMA, any order) once.
+
+    Allowlisted accounts neither make a key hot (their harvesting is contracted) nor get
+    flagged.
     """
     events = _events(signals, accounts, config)
     if events.height == 0:
-        return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
+        return SharedKeys(pl.DataFrame(schema=KEY_FLAG_SCHEMA), pl.DataFrame(schema=_SUMMARY))
     held = _held_keys(events, accounts, config)
     hot = _hot_keys(held, config)
+    return SharedKeys(_flags(events, held, hot, config), _summary(held, hot, config))
+
+
+def _flags(
+    events: pl.DataFrame, held: pl.DataFrame, hot: pl.DataFrame, config: SharedKeyConfig
+) -> pl.DataFrame:
     if hot.height == 0:
         return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
     gates = pl.DataFrame(
@@ -197,28 +224,7 @@ def shared_key_flags(
     return per_account.sort("account_id").cast(KEY_FLAG_SCHEMA)
 
 
-def key_summary(
-    signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig
-) -> pl.DataFrame:
-    """Every judged key (held by ``min_accounts`` or more): its pooled totals and when it
-    became hot (null if never). The evidence behind key flags, and what ``calibrate`` reads
-    from a scan of benign traffic to measure ``benign_rate``."""
-    events = _events(signals, accounts, config)
-    schema = pl.Schema(
-        {
-            "kind": pl.Utf8(),
-            "key": pl.Utf8(),
-            "accounts": pl.UInt32(),
-            "requests": pl.UInt32(),
-            "harvest": pl.UInt32(),
-            "harvest_rate": pl.Float64(),
-            "hot_at": pl.Datetime("us", "UTC"),
-            "p": pl.Float64(),
-        }
-    )
-    if events.height == 0:
-        return pl.DataFrame(schema=schema)
-    held = _held_keys(events, accounts, config)
+def _summary(held: pl.DataFrame, hot: pl.DataFrame, config: SharedKeyConfig) -> pl.DataFrame:
     totals = (
         held.group_by("kind", "key")
         .agg(
@@ -229,15 +235,14 @@ def key_summary(
         .filter(pl.col("accounts") >= config.min_accounts)
         .with_columns((pl.col("harvest") / pl.col("requests")).alias("harvest_rate"))
     )
-    hot = _hot_keys(held, config)
     out = totals.join(hot, on=["kind", "key"], how="left")
-    return out.sort("kind", "harvest_rate", "key", descending=[False, True, False]).cast(schema)
+    return out.sort("kind", "harvest_rate", "key", descending=[False, True, False]).cast(_SUMMARY)
 
 
 def benign_key_rate(summary: pl.DataFrame, min_requests: int = 50, quantile: float = 0.99) -> float:
     """The harvest share that ``quantile`` of benign shared keys stay under (never below 0.1%).
 
-    Read from ``key_summary`` of benign traffic; keys with fewer than ``min_requests`` requests
+    Read from ``SharedKeys.summary`` of benign traffic; keys with fewer than ``min_requests`` requests
     are too noisy to say anything about the rate.
     """
     rates = summary.filter(pl.col("requests") >= min_requests)["harvest_rate"]

@@ -90,7 +90,7 @@ class ReportData:
     threshold: float  # risk at which accounts are flagged
     reason_glossary: dict[str, str]  # reason code -> plain-language explanation
     evaluation: Evaluation | None = None  # only for simulated data with labels
-    # key_summary rows (campaigns.shared_keys): shared keys and when they became hot.
+    # SharedKeys.summary rows (campaigns.shared_keys): shared keys and when they became hot.
     shared_keys: pl.DataFrame | None = None
     top_accounts: int = 100
     top_campaigns: int = 200

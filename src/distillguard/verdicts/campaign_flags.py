@@ -15,7 +15,6 @@ import pyarrow as pa
 from rich.progress import Progress
 
 from distillguard.campaigns import Campaign, CampaignConfig, CampaignTracker
-from distillguard.campaigns.shared_keys import SharedKeyConfig, shared_key_flags
 from distillguard.events.schema import ACCOUNT_SCHEMA
 from distillguard.verdicts.assemble import CAMPAIGN_FLAG_SCHEMA
 from distillguard.verdicts.policy import Policy
@@ -194,11 +193,8 @@ def _utc(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
-def shared_key_campaign_flags(
-    signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig, policy: Policy
-) -> pa.Table:
-    """Flags through hot shared keys as CAMPAIGN_FLAG_SCHEMA rows (risk at least ``flag``)."""
-    flags = shared_key_flags(signals, accounts, config)
+def shared_key_campaign_flags(flags: pl.DataFrame, policy: Policy) -> pa.Table:
+    """``SharedKeys.flags`` as CAMPAIGN_FLAG_SCHEMA rows (risk at least ``flag``)."""
     out = flags.select(
         "account_id",
         pl.col("group_id").alias("campaign_id"),
