@@ -242,8 +242,8 @@ def _summary(held: pl.DataFrame, hot: pl.DataFrame, config: SharedKeyConfig) -> 
 def benign_key_rate(summary: pl.DataFrame, min_requests: int = 50, quantile: float = 0.99) -> float:
     """The harvest share that ``quantile`` of benign shared keys stay under (never below 0.1%).
 
-    Read from ``SharedKeys.summary`` of benign traffic; keys with fewer than ``min_requests`` requests
-    are too noisy to say anything about the rate.
+    Read from ``SharedKeys.summary`` of benign traffic; keys with fewer than ``min_requests``
+    requests are too noisy to say anything about the rate.
     """
     rates = summary.filter(pl.col("requests") >= min_requests)["harvest_rate"]
     if rates.len() == 0:
