@@ -18,6 +18,11 @@ from distillguard.verdicts.policy import Policy
 if TYPE_CHECKING:
     from distillguard.scan import ScanConfig, ScanResult
 
+# Polars' allocator (jemalloc) would keep freed pages resident for a while, so a stage's
+# high-water mark stayed in the next one. It reads this when polars is first imported, which
+# the commands do lazily, after this line; spawned workers inherit it. A user's setting wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+
 app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -116,6 +121,7 @@ def scan(
 ) -> None:
     """Scan event logs and write verdicts.csv, campaigns.json, quarantine.jsonl, report.html."""
     from distillguard.ablation import check_families
+    from distillguard.engine.local import Stopped, raise_stopped, stop_signals
     from distillguard.scan import ScanConfig
     from distillguard.scan import scan as run_scan
 
@@ -140,18 +146,24 @@ def scan(
         ablate=ablated,
         progress=progress,
     )
-    if follow:
-        result = _follow(config, poll, idle_exit, lateness)
-    elif (poll, idle_exit, lateness) != (None, None, None):
+    if not follow and (poll, idle_exit, lateness) != (None, None, None):
         raise typer.BadParameter("--poll, --idle-exit and --lateness need --follow")
-    else:
-        result = run_scan(config)
-    _print_scan_summary(result)
-    if report:
-        from distillguard.evidence.scan_report import write_scan_report
+    # Ctrl-C or SIGTERM unwinds the scan (its worker pool shuts down on the way) and ends it
+    # with one line; --follow handles them itself while it follows, and then ends normally.
+    try:
+        with stop_signals(raise_stopped):
+            result = _follow(config, poll, idle_exit, lateness) if follow else run_scan(config)
+            _print_scan_summary(result)
+            if report:
+                from distillguard.evidence.scan_report import write_scan_report
 
-        path = write_scan_report(result, config, labels=labels)
-        console.print(f"report: [bold]{path}[/bold]")
+                path = write_scan_report(result, config, labels=labels)
+                console.print(f"report: [bold]{path}[/bold]")
+    except Stopped as stop:
+        console.print(
+            f"[red]interrupted[/red] by {stop}: the output in {escape(str(out))} is incomplete"
+        )
+        raise typer.Exit(stop.exit_code) from None
 
 
 def _follow(

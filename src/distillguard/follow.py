@@ -13,22 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import FrameType, TracebackType
-from typing import Literal, Self
+from typing import Literal
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from distillguard.campaigns import campaigns_to_json
-from distillguard.engine.local import LocalEngine
+from distillguard.engine.local import LocalEngine, stop_signals
 from distillguard.events import (
     ChunkCollector,
     LineChunk,
@@ -55,7 +53,6 @@ from distillguard.verdicts.campaign_flags import CampaignReplay
 # verdicts and status lines keep coming while it catches up.
 MAX_POLL_BYTES = 64 << 20
 LATE_CATEGORY = "late_event"
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _NAP_SECONDS = 0.05
 _TS = SIGNAL_SCHEMA.field("ts").type
 _TIME_ORDER: list[tuple[str, Literal["ascending", "descending"]]] = [
@@ -326,28 +323,14 @@ def _replace(path: Path, write: Callable[[Path], object]) -> None:
 
 
 class SignalStop:
-    """Asks a follow to stop on SIGINT or SIGTERM once its current poll is done.
+    """Asks a follow to stop on SIGINT or SIGTERM once its current poll is done: ``stop`` is
+    the ``stop_signals`` handler, ``wait`` the nap between polls.
 
     The handler only sets a flag, so no poll is cut short and the final verdicts are written.
     """
 
     def __init__(self) -> None:
         self.stopped = False
-        self._handlers: dict[int, object] = {}
-
-    def __enter__(self) -> Self:
-        for signum in STOP_SIGNALS:
-            self._handlers[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        for signum, handler in self._handlers.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True once a stop signal has come."""
@@ -357,7 +340,7 @@ class SignalStop:
             time.sleep(min(left, _NAP_SECONDS))
         return self.stopped
 
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
+    def stop(self, signum: int) -> None:
         self.stopped = True
 
 
@@ -375,9 +358,10 @@ def follow(
     report = on_status or (lambda status: None)
     with contextlib.ExitStack() as stack:
         if wait is None:
-            wait = stack.enter_context(SignalStop()).wait
-        # Lines are parsed in this process: a poll is small next to the campaign replay, and
-        # worker processes would take Ctrl-C (sent to the whole process group) mid-chunk.
+            stop = SignalStop()
+            stack.enter_context(stop_signals(stop.stop))
+            wait = stop.wait
+        # Lines are parsed in this process: a poll is small next to the campaign replay.
         engine = stack.enter_context(LocalEngine(workers=1))
         follower = Follower(config, engine)
         stack.callback(follower.close)

@@ -4,25 +4,70 @@ Stages are plain picklable functions, so the same functions run unchanged on a S
 (``mapInArrow`` for batch stages such as ``scan.parse_and_signal``, ``applyInArrow`` for keyed
 stages such as ``accounts.features.online_account_features``, which accepts any set of whole
 accounts). Keyed stages run in this process: Polars already spreads them over every core.
+
+Stop signals: workers ignore SIGINT and exit with their parent; the parent turns SIGINT and
+SIGTERM into ``Stopped`` inside ``stop_signals(raise_stopped)``, whose unwinding ends the pool.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import NoReturn, Self, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
 
 def _default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived. A KeyboardInterrupt, so whatever lets Ctrl-C through (and
+    runs its ``finally`` and ``__exit__`` on the way) lets SIGTERM through too."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's code for a process ended by this signal (130 for SIGINT)."""
+        return 128 + self.signum
+
+
+@contextlib.contextmanager
+def stop_signals(handler: Callable[[int], object]) -> Iterator[None]:
+    """Call ``handler(signum)`` on SIGINT and SIGTERM inside the block (main thread only);
+    the previous handlers come back after it."""
+    previous = {s: signal.signal(s, lambda signum, frame: handler(signum)) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler_before in previous.items():
+            signal.signal(signum, handler_before)
+
+
+def raise_stopped(signum: int) -> NoReturn:
+    """A ``stop_signals`` handler that unwinds the block with ``Stopped``. A second signal
+    takes its default action and ends the process at once, without waiting for the pool to
+    shut down; the workers then exit with it."""
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_DFL)
+    raise Stopped(signum)
 
 
 @dataclass
@@ -31,7 +76,9 @@ class LocalEngine:
 
     Workers are *spawned*, not forked: Polars, numba and Arrow keep thread pools that a
     forked child inherits in a locked state. Use as a context manager so the pool (and its
-    start-up cost) is shared by every stage of a scan.
+    start-up cost) is shared by every stage of a scan. Leaving the block cancels the queued
+    items; normally it waits for the running ones, through an exception (``Stopped``
+    included) it terminates the workers.
     """
 
     workers: int = field(default_factory=_default_workers)
@@ -47,9 +94,15 @@ class LocalEngine:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if exc_type is not None:
+            # Unwinding (Ctrl-C, SIGTERM, a failed stage): no result is wanted, so the workers
+            # need not finish their items (nor, just started, their imports).
+            for worker in list(pool._processes.values()):  # Python 3.14: terminate_workers()
+                worker.terminate()
+        pool.shutdown(cancel_futures=True)
 
     def map_batches(self, items: Iterable[T], fn: Callable[[T], R]) -> Iterator[R]:
         """Apply ``fn`` to each item, in order, keeping a bounded number of items in flight.
@@ -64,7 +117,8 @@ class LocalEngine:
         pending: deque[Future[R]] = deque()
         limit = self.workers * self.max_in_flight
         for item in items:
-            pending.append(pool.submit(fn, item))
+            with _sigint_blocked():  # a submit may spawn a worker
+                pending.append(pool.submit(fn, item))
             if len(pending) >= limit:
                 yield pending.popleft().result()
         while pending:
@@ -73,5 +127,51 @@ class LocalEngine:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_init_worker
+            )
         return self._pool
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread. A worker spawned meanwhile starts with the mask, so a
+    Ctrl-C during its start-up, before ``_init_worker`` ignores SIGINT, stays pending and is
+    then dropped instead of interrupting its imports with a traceback."""
+    if sys.platform == "win32":
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _init_worker() -> None:
+    """Make a worker ignore Ctrl-C and exit when its parent does.
+
+    Ctrl-C reaches the whole process group; the parent alone handles it and ends the pool, so
+    no worker prints a KeyboardInterrupt traceback.
+
+    A worker blocks on the pool's call queue, and holds both ends of that pipe itself, so it
+    never sees its parent die. A thread therefore waits on the spawn sentinel
+    (``multiprocessing.parent_process()``): a pipe only the parent holds open, so it closes
+    however the parent ends, SIGKILL included, on every platform and without polling. Linux's
+    ``PR_SET_PDEATHSIG`` would need ctypes and fires when the *thread* that spawned the
+    worker exits, not the process.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform != "win32":
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # see _sigint_blocked
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        watchdog = threading.Thread(
+            target=_exit_with, args=(parent,), name="exit-with-parent", daemon=True
+        )
+        watchdog.start()
+
+
+def _exit_with(parent: BaseProcess) -> None:
+    parent.join()  # returns once the parent has exited
+    os._exit(1)
