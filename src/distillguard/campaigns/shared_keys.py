@@ -17,6 +17,7 @@ plus window functions, so it runs over the whole scan or over a growing log alik
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,16 +61,17 @@ class SharedKeyConfig:
     """
 
     benign_rate: float = 0.01
-    # Smallest harvest share (hits per request) per kind. A content key must be mostly heavy
+    # Smallest harvest share (hits per request) per kind. A template must be mostly heavy
     # harvesters' traffic: attackers' cover traffic on a popular chat template must not heat
-    # it for everyone who uses that template.
+    # it for everyone who uses that template. A harness (system prompt, tool set) is
+    # configuration that no person's chat lands on by chance, so a smaller share will do.
     min_rates: tuple[tuple[str, float], ...] = (
         ("ip", 0.05),
         ("payment", 0.05),
         ("cohort", 0.05),
         ("template", 0.5),
-        ("system", 0.5),
-        ("tools", 0.5),
+        ("system", 0.3),
+        ("tools", 0.3),
     )
     alpha: float = 1e-3
     min_accounts: int = 3
@@ -79,20 +81,21 @@ class SharedKeyConfig:
     # Which of its own requests put a holder of a hot key in the act: classified harvesting, or
     # a harvest score of at least ``gate_score`` (the key already carries the group evidence).
     gate_score: float = 0.2
-    # A heavy harvester (for template keys): at least this many requests so far, at least this
-    # share of them classified as harvesting.
-    heavy_min_requests: int = 10
-    heavy_share: float = 0.3
+    # A heavy harvester (for content keys) by any of these rules: at least this many requests
+    # so far, at least this share of them classified as harvesting. The first rule sees an
+    # account that harvests from its first requests, the second one that mixes.
+    heavy: tuple[tuple[int, float], ...] = ((3, 0.6), (10, 0.3))
     # Own gate requests a holder needs per kind, and which requests count: "score" (classified
     # harvesting or a harvest score of at least ``gate_score``) or "classified". A signup
     # cohort is loose (strangers sign up in the same hours through the same channel), and a
-    # popular prompt is also sent by people: both ask for two classified requests.
+    # popular prompt template is also sent by people: both ask for two classified requests.
+    # A hot harness carries the group's evidence like an address does: one gate request.
     gate_requests: tuple[tuple[str, int, str], ...] = (
         ("ip", 1, "score"),
         ("payment", 1, "score"),
         ("cohort", 2, "classified"),
-        ("system", 2, "classified"),
-        ("tools", 2, "classified"),
+        ("system", 1, "score"),
+        ("tools", 1, "score"),
         ("template", 2, "classified"),
     )
 
@@ -101,6 +104,8 @@ class SharedKeyConfig:
             raise ValueError("benign_rate and alpha must be within (0, 1)")
         if self.min_accounts < 2 or self.cohort_hours < 1:
             raise ValueError("min_accounts must be >= 2 and cohort_hours >= 1")
+        if not self.heavy or any(n < 1 or not 0.0 < share <= 1.0 for n, share in self.heavy):
+            raise ValueError("heavy needs at least one (requests >= 1, share in (0, 1]) rule")
         for name, kinds in (
             ("min_rates", {kind for kind, _ in self.min_rates}),
             ("gate_requests", {kind for kind, _, _ in self.gate_requests}),
@@ -133,9 +138,6 @@ _SUMMARY = pl.Schema(
         "p": pl.Float64(),
     }
 )
-_HOT_SCHEMA = pl.Schema(
-    {"kind": pl.Utf8(), "key": pl.Utf8(), "hot_at": pl.Datetime("us", "UTC"), "p": pl.Float64()}
-)
 
 
 @dataclass(frozen=True)
@@ -157,15 +159,46 @@ def judge_keys(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyCo
     flagged.
     """
     events = _events(signals, accounts, config)
-    if events.height == 0:
+    if events.rows.height == 0:
         return SharedKeys(pl.DataFrame(schema=KEY_FLAG_SCHEMA), pl.DataFrame(schema=_SUMMARY))
-    held = _held_keys(events, accounts, config)
-    hot = _hot_keys(held, config)
-    return SharedKeys(_flags(events, held, hot, config), _summary(held, hot, config))
+    # One key kind at a time: only one kind's (event, key) rows exist at once.
+    hot, totals, holders = [], [], []
+    for kind, held, names in _held_keys(events, accounts, config):
+        kind_hot = _hot_keys(held, kind, config)
+        held_from = (
+            held.join(kind_hot.select("key"), on="key", how="semi")
+            .group_by("acct", "key")
+            .agg(pl.col("seq").min().alias("held_from"))
+        )
+        hot.append(_readable(kind_hot, kind, names).with_columns(_at(events.times, "hot_at")))
+        holders.append(
+            _readable(held_from, kind, names).with_columns(_at(events.times, "held_from"))
+        )
+        totals.append(_readable(_totals(held, config), kind, names))
+        del held
+    hot_keys = pl.concat(hot).select("kind", "key", "hot_at", "p")
+    return SharedKeys(
+        _flags(events, pl.concat(holders), hot_keys, config),
+        _summary(pl.concat(totals), hot_keys),
+    )
+
+
+@dataclass(frozen=True)
+class _Events:
+    """Event rows with integer keys: the route copies them once per key kind, and request ids,
+    account ids and addresses as text cost tens of bytes a row (gigabytes at millions of
+    events)."""
+
+    # seq (rank in (ts, request_id) order), acct (account code), ip (code), the content hashes,
+    # h, gate, heavy; sorted by (acct, seq).
+    rows: pl.DataFrame
+    times: pl.Series  # ts by seq
+    accounts: pl.Series  # account_id by acct - 1
+    ips: pl.Series  # ip by ip code - 1
 
 
 def _flags(
-    events: pl.DataFrame, held: pl.DataFrame, hot: pl.DataFrame, config: SharedKeyConfig
+    events: _Events, holders: pl.DataFrame, hot: pl.DataFrame, config: SharedKeyConfig
 ) -> pl.DataFrame:
     if hot.height == 0:
         return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
@@ -176,30 +209,30 @@ def _flags(
     )
     # The times of each account's first gate requests of every mode, as many as any kind needs.
     most = max(need for _, need, _ in config.gate_requests)
-    ordered = events.sort("ts", "request_id")
-    acts = ordered.select("account_id").unique()
+    ordered = events.rows.select("acct", "seq", "h", "gate")  # by (acct, seq): each in time order
+    acts = ordered.select("acct").unique()
     for mode, counts in _GATE_MODES.items():
         times = (
             ordered.filter(counts)
-            .group_by("account_id", maintain_order=True)
-            .agg(pl.col("ts").head(most).alias(mode))
+            .group_by("acct", maintain_order=True)
+            .head(most)
+            .select("acct", _at(events.times, "seq").alias(mode))
+            .group_by("acct", maintain_order=True)
+            .agg(mode)
         )
-        acts = acts.join(times, on="account_id", how="left").with_columns(
-            pl.col(mode).fill_null([])
-        )
+        acts = acts.join(times, on="acct", how="left").with_columns(pl.col(mode).fill_null([]))
     # An account holds a key from its first request with it; it is flagged at its gate request
     # once it holds a hot key.
     holders = (
-        held.group_by("account_id", "kind", "key")
-        .agg(pl.col("ts").min().alias("held_from"))
-        .join(hot, on=["kind", "key"])
+        holders.join(hot, on=["kind", "key"])
         .join(gates, on="kind")
-        .join(acts, on="account_id")
+        .join(acts, on="acct")
         .with_columns(
+            _at(events.accounts, "acct", offset=1).alias("account_id"),
             pl.when(pl.col("mode") == "classified")
             .then(pl.col("classified"))
             .otherwise(pl.col("score"))
-            .alias("acts")
+            .alias("acts"),
         )
         .filter(pl.col("acts").list.len() >= pl.col("need"))
         .with_columns(pl.col("acts").list.get(pl.col("need") - 1).alias("acted_at"))
@@ -224,19 +257,23 @@ def _flags(
     return per_account.sort("account_id").cast(KEY_FLAG_SCHEMA)
 
 
-def _summary(held: pl.DataFrame, hot: pl.DataFrame, config: SharedKeyConfig) -> pl.DataFrame:
-    totals = (
-        held.group_by("kind", "key")
+def _summary(totals: pl.DataFrame, hot: pl.DataFrame) -> pl.DataFrame:
+    totals = totals.with_columns((pl.col("harvest") / pl.col("requests")).alias("harvest_rate"))
+    out = totals.join(hot, on=["kind", "key"], how="left")
+    return out.sort("kind", "harvest_rate", "key", descending=[False, True, False]).cast(_SUMMARY)
+
+
+def _totals(held: pl.DataFrame, config: SharedKeyConfig) -> pl.DataFrame:
+    """Pooled totals of every key held by ``min_accounts`` or more (the summary's rows)."""
+    return (
+        held.group_by("key")
         .agg(
-            pl.col("account_id").n_unique().alias("accounts"),
+            pl.col("acct").n_unique().alias("accounts"),
             pl.len().alias("requests"),
             pl.col("h").sum().cast(pl.UInt32).alias("harvest"),
         )
         .filter(pl.col("accounts") >= config.min_accounts)
-        .with_columns((pl.col("harvest") / pl.col("requests")).alias("harvest_rate"))
     )
-    out = totals.join(hot, on=["kind", "key"], how="left")
-    return out.sort("kind", "harvest_rate", "key", descending=[False, True, False]).cast(_SUMMARY)
 
 
 def benign_key_rate(summary: pl.DataFrame, min_requests: int = 50, quantile: float = 0.99) -> float:
@@ -251,112 +288,140 @@ def benign_key_rate(summary: pl.DataFrame, min_requests: int = 50, quantile: flo
     return max(0.001, float(rates.quantile(quantile, interpolation="higher") or 0.0))
 
 
-def _events(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig) -> pl.DataFrame:
+def _events(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig) -> _Events:
     """Slim event rows: ``h`` (classified harvesting), ``gate`` (a gate request) and ``heavy``
     (the account, counting this request, is a heavy harvester so far)."""
     columns = ["ts", "request_id", "account_id", "ip", "template_hash", "system_hash"]
     columns += ["tools_hash", "intent"]
     df = pl.from_arrow(signals.select([*columns, *INTENT_SCORE_COLUMNS]))
     assert isinstance(df, pl.DataFrame)
-    h = pl.col("intent") != "benign"
-    score = pl.sum_horizontal([pl.col(c) for c in INTENT_SCORE_COLUMNS])
-    df = df.with_columns(h.alias("h"), (h | (score >= config.gate_score)).alias("gate")).drop(
-        "intent", *INTENT_SCORE_COLUMNS
-    )
-    order = ["account_id", "ts", "request_id"]
-    n = pl.int_range(1, pl.len() + 1).over("account_id")
-    hits = pl.col("h").cast(pl.Int64).cum_sum().over("account_id")
-    heavy = (n >= config.heavy_min_requests) & (hits >= config.heavy_share * n)
-    df = df.sort(order).with_columns(heavy.alias("heavy"))
     if accounts is not None and accounts.num_rows:
         allow = pl.from_arrow(accounts.select(["account_id", "allowlist"]))
         assert isinstance(allow, pl.DataFrame)
         allowed = allow.filter(pl.col("allowlist").is_not_null())["account_id"].unique()
         df = df.filter(~pl.col("account_id").is_in(allowed.implode()))
-    return df
+    order = df.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).sort_by("ts", "request_id")
+    ).to_series()
+    times = df["ts"].gather(order)
+    h = pl.col("intent") != "benign"
+    score = pl.sum_horizontal([pl.col(c) for c in INTENT_SCORE_COLUMNS])
+    df = df.select(
+        order.arg_sort().cast(pl.UInt32).alias("seq"),  # the inverse of ``order``
+        _code("account_id").alias("acct"),
+        _code("ip").alias("ip"),
+        "template_hash",
+        "system_hash",
+        "tools_hash",
+        h.alias("h"),
+        (h | (score >= config.gate_score)).alias("gate"),
+        pl.col("account_id"),
+        pl.col("ip").alias("ip_text"),
+    )
+    names, ips = _code_texts(df["account_id"]), _code_texts(df["ip_text"])
+    df = df.drop("account_id", "ip_text")
+    n = pl.int_range(1, pl.len() + 1).over("acct")
+    hits = pl.col("h").cast(pl.Int64).cum_sum().over("acct")
+    heavy = pl.any_horizontal([(n >= least) & (hits >= share * n) for least, share in config.heavy])
+    df = df.sort("acct", "seq").with_columns(heavy.alias("heavy"))
+    return _Events(df, times, names, ips)
 
 
 def _held_keys(
-    events: pl.DataFrame, accounts: pa.Table | None, config: SharedKeyConfig
-) -> pl.DataFrame:
-    """One row per (event, key the event's account holds): kind, key, ts, account, h."""
-    base = events.select("ts", "request_id", "account_id", "h")
-    row = ["ts", "request_id", "account_id", "h"]
+    events: _Events, accounts: pa.Table | None, config: SharedKeyConfig
+) -> Iterator[tuple[str, pl.DataFrame, pl.Series | None]]:
+    """Per key kind: one row per (event, key the event's account holds) (seq, acct, h and the
+    key as an integer), and the text of each key code (None: the key is a content hash). Keeps
+    no kind's rows once it has yielded them, so the caller can free them before the next."""
+    rows = events.rows
+    row = ["seq", "acct", "h"]
+    yield "ip", rows.filter(pl.col("ip").is_not_null()).select(*row, key="ip"), events.ips
     # Content keys: a prompt template, a system prompt or a tool set (hash 0 means none). Their
     # wording makes every request on them look alike, so per request a popular "explain step
     # by step" skeleton or an agent framework's default prompt would heat up for anyone who
     # uses it. A content key counts accounts instead: a hit is a request by an account that is
     # a heavy harvester over all its traffic, so only content shared by several such accounts
     # (and mostly used by them) is hot.
-    content = [
-        events.filter(pl.col(column) != 0).select(
-            "ts",
-            "request_id",
-            "account_id",
-            pl.col("heavy").alias("h"),
-            pl.lit(kind).alias("kind"),
-            pl.col(column).cast(pl.Utf8).alias("key"),
-        )
-        for column, kind in CONTENT_KEYS
-    ]
-    parts = [
-        events.filter(pl.col("ip").is_not_null()).select(
-            *row, pl.lit("ip").alias("kind"), pl.col("ip").alias("key")
-        ),
-        *content,
-    ]
-    if accounts is not None and accounts.num_rows:
-        attrs = pl.from_arrow(
-            accounts.select(["account_id", "payment_fingerprint", "signup_channel", "created_at"])
-        )
-        assert isinstance(attrs, pl.DataFrame)
-        attrs = attrs.unique("account_id", keep="first")
-        width = config.cohort_hours * _US_PER_H
-        created = pl.col("created_at").cast(pl.Int64)
-        channel = pl.col("signup_channel").fill_null("?")
-        keys = attrs.select(
-            "account_id",
-            pl.col("payment_fingerprint").alias("payment"),
-            pl.concat_str([channel, (created // width).cast(pl.Utf8)], separator="@").alias("c0"),
-            pl.concat_str(
-                [channel, ((created + width // 2) // width).cast(pl.Utf8)], separator="@+"
-            ).alias("c1"),
-        )
-        for column, kind in (("payment", "payment"), ("c0", "cohort"), ("c1", "cohort")):
-            parts.append(
-                base.join(keys.select("account_id", pl.col(column).alias("key")), on="account_id")
-                .filter(pl.col("key").is_not_null())
-                .with_columns(pl.lit(kind).alias("kind"))
-                .select(*row, "kind", "key")
-            )
-    return pl.concat(parts)
-
-
-def _hot_keys(held: pl.DataFrame, config: SharedKeyConfig) -> pl.DataFrame:
-    """(kind, key, hot_at, p): the first event time each key passed the test, and its p."""
-    key = ["kind", "key"]
-    shared = held.filter(pl.col("account_id").n_unique().over(key) >= config.min_accounts)
-    if shared.height == 0:
-        return pl.DataFrame(schema=_HOT_SCHEMA)
-    first_h = pl.col("h") & (pl.col("h").cum_sum().over([*key, "account_id"]) == 1)
-    running = shared.sort([*key, "ts", "request_id"]).with_columns(
-        pl.int_range(1, pl.len() + 1).over(key).alias("n"),
-        pl.col("h").cast(pl.Int64).cum_sum().over(key).alias("hits"),
-        first_h.cast(pl.Int64).cum_sum().over(key).alias("harvesters"),
+    for column, kind in CONTENT_KEYS:
+        held = rows.filter(pl.col(column) != 0).select("seq", "acct", h="heavy", key=column)
+        yield kind, held, None
+        del held
+    if accounts is None or not accounts.num_rows:
+        return
+    attrs = pl.from_arrow(
+        accounts.select(["account_id", "payment_fingerprint", "signup_channel", "created_at"])
     )
+    assert isinstance(attrs, pl.DataFrame)
+    codes = events.accounts.to_frame("account_id").with_row_index("acct", offset=1)
+    attrs = attrs.unique("account_id", keep="first").join(codes, on="account_id")
+    width = config.cohort_hours * _US_PER_H
+    created = pl.col("created_at").cast(pl.Int64)
+    channel = pl.col("signup_channel").fill_null("?")
+    keys = attrs.select(
+        "acct",
+        pl.col("payment_fingerprint").alias("payment"),
+        pl.concat_str([channel, (created // width).cast(pl.Utf8)], separator="@").alias("c0"),
+        pl.concat_str(
+            [channel, ((created + width // 2) // width).cast(pl.Utf8)], separator="@+"
+        ).alias("c1"),
+    )
+    base = rows.select(*row)
+    for kind, grids in (("payment", ["payment"]), ("cohort", ["c0", "c1"])):
+        held_keys = pl.concat([keys.select("acct", key=column) for column in grids]).filter(
+            pl.col("key").is_not_null()
+        )
+        names = _code_texts(held_keys["key"])
+        held_keys = held_keys.with_columns(_code("key"))
+        yield kind, base.join(held_keys, on="acct").select(*row, "key"), names
+
+
+def _hot_keys(held: pl.DataFrame, kind: str, config: SharedKeyConfig) -> pl.DataFrame:
+    """(key, hot_at, p) of one kind: the first event (seq) at which each key passed the test,
+    and its p."""
+    shared = held.filter(pl.col("acct").n_unique().over("key") >= config.min_accounts)
+    first_h = pl.col("h") & (pl.col("h").cum_sum().over(["key", "acct"]) == 1)
+    running = shared.sort("key", "seq").with_columns(
+        pl.int_range(1, pl.len() + 1).over("key").alias("n"),
+        pl.col("h").cast(pl.Int64).cum_sum().over("key").alias("hits"),
+        first_h.cast(pl.Int64).cum_sum().over("key").alias("harvesters"),
+    )
+    del shared
+    min_rate = dict(config.min_rates)[kind]
     running = running.filter(
         (pl.col("harvesters") >= config.min_accounts)
-        & (pl.col("hits") >= pl.col("kind").replace_strict(dict(config.min_rates)) * pl.col("n"))
+        & (pl.col("hits") >= pl.lit(min_rate, dtype=pl.Float64) * pl.col("n"))
     )
-    if running.height == 0:
-        return pl.DataFrame(schema=_HOT_SCHEMA)
     p = binom.sf(running["hits"].to_numpy() - 1, running["n"].to_numpy(), config.benign_rate)
     running = running.with_columns(pl.Series("p", np.asarray(p, dtype=np.float64)))
     return (
         running.filter(pl.col("p") <= config.alpha)
-        .group_by(key)
-        .agg(pl.col("ts").first().alias("hot_at"), pl.col("p").first())
+        .group_by("key")
+        .agg(pl.col("seq").first().alias("hot_at"), pl.col("p").first())
     )
+
+
+def _code(column: str) -> pl.Expr:
+    """An integer code per distinct text: its rank among them, 1..k in sorted order (null
+    stays null), so ``_code_texts`` can turn codes back into text."""
+    return pl.col(column).rank("dense")
+
+
+def _code_texts(texts: pl.Series) -> pl.Series:
+    """The text of each ``_code``: code c stands for element c - 1."""
+    return texts.drop_nulls().unique().sort()
+
+
+def _readable(frame: pl.DataFrame, kind: str, names: pl.Series | None) -> pl.DataFrame:
+    """``frame`` with its kind and its integer keys as text: a content hash in decimal, any
+    other key as the text its code stands for."""
+    key = pl.col("key").cast(pl.Utf8) if names is None else _at(names, "key", offset=1)
+    return frame.select(pl.lit(kind).alias("kind"), key.alias("key"), pl.exclude("key"))
+
+
+def _at(values: pl.Series, column: str, offset: int = 0) -> pl.Expr:
+    """``values`` at the positions in ``column`` less ``offset`` (a time by seq, a text by code),
+    named ``column``."""
+    return pl.lit(values).gather(pl.col(column) - offset).alias(column)
 
 
 def _group_ids(holders: pl.DataFrame, link_accounts: int) -> pl.Series:
