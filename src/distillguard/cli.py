@@ -163,7 +163,11 @@ def scan(
         console.print(
             f"[red]interrupted[/red] by {stop}: the output in {escape(str(out))} is incomplete"
         )
-        raise typer.Exit(stop.exit_code) from None
+        # At once: the interpreter's exit would join the worker pool's threads, which a signal
+        # may have left waiting forever. Files were closed while the stack unwound.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(stop.exit_code)
 
 
 def _follow(

@@ -97,12 +97,16 @@ class LocalEngine:
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        if exc_type is not None:
-            # Unwinding (Ctrl-C, SIGTERM, a failed stage): no result is wanted, so the workers
-            # need not finish their items (nor, just started, their imports).
-            for worker in list(pool._processes.values()):  # Python 3.14: terminate_workers()
-                worker.terminate()
-        pool.shutdown(cancel_futures=True)
+        if exc_type is None:
+            pool.shutdown(cancel_futures=True)
+            return
+        # Unwinding (Ctrl-C, SIGTERM, a failed stage): no result is wanted, so the workers need
+        # not finish their items (nor, just started, their imports). Nor is the pool's manager
+        # thread waited for: a signal can land inside the executor's own bookkeeping, after
+        # which joining it may never return.
+        for worker in list(pool._processes.values()):  # Python 3.14: terminate_workers()
+            worker.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def map_batches(self, items: Iterable[T], fn: Callable[[T], R]) -> Iterator[R]:
         """Apply ``fn`` to each item, in order, keeping a bounded number of items in flight.
