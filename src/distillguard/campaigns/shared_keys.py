@@ -341,7 +341,7 @@ def _held_keys(
     # by step" skeleton or an agent framework's default prompt would heat up for anyone who
     # uses it. A content key counts accounts instead: a hit is a request by an account that is
     # a heavy harvester over all its traffic, so only content shared by several such accounts
-    # (and mostly used by them) is hot.
+    # (and used largely by them) is hot.
     for column, kind in CONTENT_KEYS:
         held = rows.filter(pl.col(column) != 0).select("seq", "acct", h="heavy", key=column)
         yield kind, held, None

@@ -35,7 +35,7 @@ REASON_GLOSSARY: dict[str, str] = {
     "signup_cohort_harvest": "The account made harvesting requests and was created in the same "
     "signup burst, through the same channel, as other harvesting accounts.",
     "shared_harness_harvest": "The account made harvesting requests with a system prompt or "
-    "tool set whose traffic comes mostly from several accounts that are heavy harvesters.",
+    "tool set run largely by several accounts that are heavy harvesters.",
     "shared_template_harvest": "The account made harvesting requests with a prompt template "
     "whose traffic comes mostly from several accounts that are heavy harvesters.",
 }
