@@ -8,7 +8,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from distillguard.campaigns.shared_keys import SharedKeyConfig, judge_keys
+from distillguard.campaigns.shared_keys import CORROBORATED_REASON, SharedKeyConfig, judge_keys
+from distillguard.events.schema import ACCOUNT_SCHEMA
 from distillguard.signals.schema import SIGNAL_SCHEMA
 from tests.conftest import T0, signal_row
 
@@ -20,9 +21,12 @@ def _agent(account: str, minute: float, i: int, **over: Any) -> dict[str, Any]:
     return signal_row(account, minute, f"{account}-{i}", ip=f"ip-of-{account}", **over)
 
 
-def _flags(rows: list[dict[str, Any]], config: SharedKeyConfig) -> dict[str, Any]:
+def _flags(
+    rows: list[dict[str, Any]], config: SharedKeyConfig, accounts: pa.Table | None = None
+) -> dict[str, Any]:
     rows.sort(key=lambda r: (r["ts"], r["request_id"]))
-    flags = judge_keys(pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA), None, config).flags
+    signals = pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA)
+    flags = judge_keys(signals, accounts, config).flags
     return dict(zip(flags["account_id"].to_list(), flags["flagged_at"].to_list(), strict=True))
 
 
@@ -54,7 +58,7 @@ def test_accounts_harvesting_from_their_first_requests_heat_a_template_within_th
         for i in range(30)
     ]
     fast = _flags(list(rows), SharedKeyConfig())
-    slow = _flags(list(rows), SharedKeyConfig(heavy=((10, 0.3),)))
+    slow = _flags(list(rows), SharedKeyConfig(heavy=((10, 0.3),), credit=(10, 0.3)))
     assert set(fast) == set(slow) == {f"fresh-{k}" for k in range(4)}
     assert max(fast.values()) <= T0 + timedelta(hours=4)
     assert min(slow.values()) >= T0 + timedelta(hours=9)
@@ -62,7 +66,8 @@ def test_accounts_harvesting_from_their_first_requests_heat_a_template_within_th
 
 def test_people_who_sometimes_ask_for_steps_are_never_heavy() -> None:
     # A third of their requests ask for step-by-step reasoning on one popular template: never
-    # 60% of their first requests, and never heavy enough to make that template theirs.
+    # 60% of their first requests, so their earlier requests are never credited to it, and the
+    # requests they send once heavy (at 30%) never make that template theirs.
     rows = [
         _agent(
             f"person-{k}",
@@ -82,3 +87,85 @@ def test_heavy_rules_are_validated() -> None:
     for bad in ((), ((0, 0.5),), ((3, 0.0),), ((3, 1.5),)):
         with pytest.raises(ValueError, match="heavy"):
             SharedKeyConfig(heavy=bad)
+
+
+def _signups(created: dict[str, float]) -> pa.Table:
+    """Accounts created at these minutes after T0 through one channel, each with its own card."""
+    return pa.Table.from_pylist(
+        [
+            {
+                "account_id": account,
+                "created_at": T0 + timedelta(minutes=minutes),
+                "signup_channel": "education",
+                "payment_fingerprint": f"card-{account}",
+            }
+            for account, minutes in created.items()
+        ],
+        schema=ACCOUNT_SCHEMA,
+    )
+
+
+def _cohort_farm() -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Four accounts from one signup burst harvest on one harness from their first request."""
+    harvest = {"intent": "agentic_trace", "p_agentic": 0.9, "system_hash": HARNESS}
+    rows = [_agent(f"farm-{k}", k + i * 10.0, i, **harvest) for k in range(4) for i in range(5)]
+    return rows, {f"farm-{k}": -30.0 + k for k in range(4)}
+
+
+def test_a_farm_newcomer_on_its_harness_is_flagged_at_its_first_request() -> None:
+    # The newcomer signed up in the farm's burst and runs the farm's harness, but its requests
+    # look like ordinary agent work (no harvest score): who it is and what it runs corroborate.
+    rows, created = _cohort_farm()
+    rows += [_agent("newcomer", 200.0 + i, i, system_hash=HARNESS) for i in range(3)]
+    # Same harness, signed up a week earlier: only its own act could flag it.
+    rows += [_agent("developer", 210.0 + i, i, system_hash=HARNESS) for i in range(3)]
+    # Same signup burst, no harness: a stranger who signed up that afternoon.
+    rows += [_agent("student", 220.0 + i, i) for i in range(3)]
+    accounts = _signups(
+        created | {"newcomer": -20.0, "developer": -7 * 24 * 60.0, "student": -25.0}
+    )
+    flagged = _flags(rows, SharedKeyConfig(), accounts)
+    assert flagged["newcomer"] == T0 + timedelta(minutes=200)
+    assert "developer" not in flagged
+    assert "student" not in flagged
+    # The verdict says the flag rests on group evidence alone; the farm's own members acted.
+    table = pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA)
+    flags = judge_keys(table, accounts, SharedKeyConfig()).flags
+    reasons = dict(zip(flags["account_id"].to_list(), flags["reasons"].to_list(), strict=True))
+    assert CORROBORATED_REASON in reasons["newcomer"]
+    assert {"signup_cohort_harvest", "shared_harness_harvest"} <= set(reasons["newcomer"])
+    assert CORROBORATED_REASON not in reasons["farm-3"]
+    # Without corroboration the newcomer would wait for an act of its own, which never comes.
+    off = _flags(rows, SharedKeyConfig(corroborating=((), ())), accounts)
+    assert "newcomer" not in off
+    assert {f"farm-{k}" for k in range(4)} <= set(off)
+
+
+def test_corroborating_groups_are_validated() -> None:
+    with pytest.raises(ValueError, match="corroborating"):
+        SharedKeyConfig(corroborating=(("ip", "system"), ("system",)))
+    with pytest.raises(ValueError, match="corroborating"):
+        SharedKeyConfig(corroborating=(("ip",), ("harness",)))
+
+
+def test_a_template_heats_when_its_senders_turn_heavy_even_if_they_never_send_it_again() -> None:
+    # A campaign spread over many templates: each account sends the shared template once, as
+    # its first request, then only templates of its own. Counting only requests sent while
+    # heavy, the shared template would never heat; its senders' earlier requests count once
+    # they turn heavy (at their third request).
+    cot = {"intent": "cot_elicitation", "p_cot": 0.9}
+    rows = [
+        _agent(
+            f"spread-{k}",
+            k + i * 60.0,
+            i,
+            template_hash=777 if i == 0 else 10_000 + 10 * k + i,
+            **cot,
+        )
+        for k in range(4)
+        for i in range(6)
+    ]
+    flagged = _flags(rows, SharedKeyConfig())
+    assert set(flagged) == {f"spread-{k}" for k in range(4)}
+    # Hot once the third sender turns heavy (its third request, about two hours in).
+    assert max(flagged.values()) <= T0 + timedelta(hours=2, minutes=5)

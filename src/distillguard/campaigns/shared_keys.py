@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,10 @@ KEY_REASONS = {
     "payment": "shared_payment_harvest",
     "cohort": "signup_cohort_harvest",
 }
+
+# Reason of an account flagged by corroboration (``SharedKeyConfig.corroborating``).
+CORROBORATED_REASON = "shared_identity_and_harness"
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,11 @@ class SharedKeyConfig:
     # so far, at least this share of them classified as harvesting. The first rule sees an
     # account that harvests from its first requests, the second one that mixes.
     heavy: tuple[tuple[int, float], ...] = ((3, 0.6), (10, 0.3))
+    # An account that meets this rule (at least this many requests so far, at least this share
+    # of them harvesting: it has harvested from its first requests) has its earlier requests on
+    # each content key counted as hits from then on (see ``_hot_keys``). An account that mixes
+    # harvesting into ordinary use gets no such credit: its early requests were its own.
+    credit: tuple[int, float] = (3, 0.6)
     # Own gate requests a holder needs per kind, and which requests count: "score" (classified
     # harvesting or a harvest score of at least ``gate_score``) or "classified". A signup
     # cohort is loose (strangers sign up in the same hours through the same channel), and a
@@ -98,6 +108,15 @@ class SharedKeyConfig:
         ("tools", 1, "score"),
         ("template", 2, "classified"),
     )
+    # Two lines of group evidence stand in for the account's own act: who it is (an address,
+    # payment method or signup cohort it shares) and what it runs (a harness). An account that
+    # holds a hot key of each group is flagged from the moment it holds both, gate or not. A
+    # farm shares both; a stranger would have to sign up in the farm's burst (or pay with its
+    # card, or leave through its proxy) and also run its exact harness. Empty groups: off.
+    corroborating: tuple[tuple[str, ...], tuple[str, ...]] = (
+        ("ip", "payment", "cohort"),
+        ("system", "tools"),
+    )
 
     def __post_init__(self) -> None:
         if not 0.0 < self.benign_rate < 1.0 or not 0.0 < self.alpha < 1.0:
@@ -106,12 +125,17 @@ class SharedKeyConfig:
             raise ValueError("min_accounts must be >= 2 and cohort_hours >= 1")
         if not self.heavy or any(n < 1 or not 0.0 < share <= 1.0 for n, share in self.heavy):
             raise ValueError("heavy needs at least one (requests >= 1, share in (0, 1]) rule")
+        if self.credit[0] < 1 or not 0.0 < self.credit[1] <= 1.0:
+            raise ValueError("credit needs requests >= 1 and a share in (0, 1]")
         for name, kinds in (
             ("min_rates", {kind for kind, _ in self.min_rates}),
             ("gate_requests", {kind for kind, _, _ in self.gate_requests}),
         ):
             if kinds != set(KEY_REASONS):
                 raise ValueError(f"{name} must name every key kind: {sorted(KEY_REASONS)}")
+        who, what = (set(group) for group in self.corroborating)
+        if not who | what <= set(KEY_REASONS) or who & what:
+            raise ValueError(f"corroborating must be two disjoint groups of {sorted(KEY_REASONS)}")
         modes = {mode for _, _, mode in self.gate_requests}
         if not modes <= set(_GATE_MODES):
             raise ValueError(f"gate modes must be among {sorted(_GATE_MODES)}, got {sorted(modes)}")
@@ -163,8 +187,11 @@ def judge_keys(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyCo
         return SharedKeys(pl.DataFrame(schema=KEY_FLAG_SCHEMA), pl.DataFrame(schema=_SUMMARY))
     # One key kind at a time: only one kind's (event, key) rows exist at once.
     hot, totals, holders = [], [], []
+    heavy_from = (
+        events.rows.filter(pl.col("credit")).group_by("acct").agg(pl.col("seq").min().alias("from"))
+    )
     for kind, held, names in _held_keys(events, accounts, config):
-        kind_hot = _hot_keys(held, kind, config)
+        kind_hot = _hot_keys(held, kind, config, heavy_from if kind in _CONTENT_KINDS else None)
         held_from = (
             held.join(kind_hot.select("key"), on="key", how="semi")
             .group_by("acct", "key")
@@ -190,7 +217,7 @@ class _Events:
     events)."""
 
     # seq (rank in (ts, request_id) order), acct (account code), ip (code), the content hashes,
-    # h, gate, heavy; sorted by (acct, seq).
+    # h, gate, heavy, credit; sorted by (acct, seq).
     rows: pl.DataFrame
     times: pl.Series  # ts by seq
     accounts: pl.Series  # account_id by acct - 1
@@ -222,7 +249,7 @@ def _flags(
         )
         acts = acts.join(times, on="acct", how="left").with_columns(pl.col(mode).fill_null([]))
     # An account holds a key from its first request with it; it is flagged at its gate request
-    # once it holds a hot key.
+    # once it holds a hot key, or once it holds hot keys of both corroborating groups.
     holders = (
         holders.join(hot, on=["kind", "key"])
         .join(gates, on="kind")
@@ -233,10 +260,31 @@ def _flags(
             .then(pl.col("classified"))
             .otherwise(pl.col("score"))
             .alias("acts"),
+            pl.max_horizontal("held_from", "hot_at").alias("ready"),
         )
-        .filter(pl.col("acts").list.len() >= pl.col("need"))
-        .with_columns(pl.col("acts").list.get(pl.col("need") - 1).alias("acted_at"))
-        .with_columns(pl.max_horizontal("held_from", "hot_at", "acted_at").alias("flagged_at"))
+    )
+    who, what = (pl.col("kind").is_in(list(group)) for group in config.corroborating)
+    both = (
+        holders.group_by("acct")
+        .agg(
+            pl.col("ready").filter(who).min().alias("who"),
+            pl.col("ready").filter(what).min().alias("what"),
+        )
+        .filter(pl.col("who").is_not_null() & pl.col("what").is_not_null())
+        .select("acct", pl.max_horizontal("who", "what").alias("corroborated_at"))
+    )
+    acted = pl.when(pl.col("acts").list.len() >= pl.col("need")).then(
+        pl.max_horizontal("ready", pl.col("acts").list.get(pl.col("need") - 1, null_on_oob=True))
+    )
+    holders = (
+        holders.join(both, on="acct", how="left")
+        .with_columns(acted.alias("acted"), pl.when(who | what).then("corroborated_at").alias("by"))
+        .with_columns(
+            pl.min_horizontal("acted", "by").alias("flagged_at"),
+            # Flagged on the group's evidence before (or without) an act of its own.
+            (pl.col("by") < pl.col("acted").fill_null(_NEVER)).fill_null(False).alias("by"),
+        )
+        .filter(pl.col("flagged_at").is_not_null())
     )
     if holders.height == 0:
         return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
@@ -252,7 +300,15 @@ def _flags(
             pl.col("p").min(),
             pl.col("flagged_at").min(),
             pl.col("kind").replace_strict(KEY_REASONS).unique().sort().alias("reasons"),
+            pl.col("by").filter(pl.col("flagged_at") == pl.col("flagged_at").min()).any(),
         )
+        .with_columns(
+            pl.when("by")
+            .then(pl.concat_list("reasons", pl.lit([CORROBORATED_REASON])).list.sort())
+            .otherwise("reasons")
+            .alias("reasons")
+        )
+        .drop("by")
     )
     return per_account.sort("account_id").cast(KEY_FLAG_SCHEMA)
 
@@ -289,8 +345,9 @@ def benign_key_rate(summary: pl.DataFrame, min_requests: int = 50, quantile: flo
 
 
 def _events(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig) -> _Events:
-    """Slim event rows: ``h`` (classified harvesting), ``gate`` (a gate request) and ``heavy``
-    (the account, counting this request, is a heavy harvester so far)."""
+    """Slim event rows: ``h`` (classified harvesting), ``gate`` (a gate request), ``heavy``
+    (the account, counting this request, is a heavy harvester so far) and ``credit`` (it meets
+    the credit rule so far)."""
     columns = ["ts", "request_id", "account_id", "ip", "template_hash", "system_hash"]
     columns += ["tools_hash", "intent"]
     df = pl.from_arrow(signals.select([*columns, *INTENT_SCORE_COLUMNS]))
@@ -323,7 +380,9 @@ def _events(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfi
     n = pl.int_range(1, pl.len() + 1).over("acct")
     hits = pl.col("h").cast(pl.Int64).cum_sum().over("acct")
     heavy = pl.any_horizontal([(n >= least) & (hits >= share * n) for least, share in config.heavy])
-    df = df.sort("acct", "seq").with_columns(heavy.alias("heavy"))
+    least, share = config.credit
+    credit = (n >= least) & (hits >= share * n)
+    df = df.sort("acct", "seq").with_columns(heavy.alias("heavy"), credit.alias("credit"))
     return _Events(df, times, names, ips)
 
 
@@ -375,14 +434,34 @@ def _held_keys(
         yield kind, base.join(held_keys, on="acct").select(*row, "key"), names
 
 
-def _hot_keys(held: pl.DataFrame, kind: str, config: SharedKeyConfig) -> pl.DataFrame:
+def _hot_keys(
+    held: pl.DataFrame, kind: str, config: SharedKeyConfig, heavy_from: pl.DataFrame | None
+) -> pl.DataFrame:
     """(key, hot_at, p) of one kind: the first event (seq) at which each key passed the test,
-    and its p."""
-    shared = held.filter(pl.col("acct").n_unique().over("key") >= config.min_accounts)
-    first_h = pl.col("h") & (pl.col("h").cum_sum().over(["key", "acct"]) == 1)
-    running = shared.sort("key", "seq").with_columns(
-        pl.int_range(1, pl.len() + 1).over("key").alias("n"),
-        pl.col("h").cast(pl.Int64).cum_sum().over("key").alias("hits"),
+    and its p.
+
+    ``heavy_from`` (acct, from: the seq of its first request that meets the credit rule), for
+    content keys: from that moment the account's earlier requests on a key count as hits. A
+    campaign that spreads over thousands of templates seldom sends one again once its accounts
+    are known to be heavy, so counting only later requests would leave its templates cold for
+    days.
+    """
+    shared = held.filter(pl.col("acct").n_unique().over("key") >= config.min_accounts).select(
+        "key", "seq", "acct", pl.col("h").cast(pl.Int64).alias("hits"), requests=pl.lit(1)
+    )
+    if heavy_from is not None:
+        credit = (
+            shared.join(heavy_from, on="acct")
+            .filter(pl.col("seq") < pl.col("from"))
+            .group_by("key", "acct")
+            .agg(pl.col("from").first().alias("seq"), pl.len().cast(pl.Int64).alias("hits"))
+            .select("key", "seq", "acct", "hits", requests=pl.lit(0))
+        )
+        shared = pl.concat([shared, credit])
+    first_h = (pl.col("hits") > 0) & ((pl.col("hits") > 0).cum_sum().over(["key", "acct"]) == 1)
+    running = shared.sort("key", "seq", "requests").with_columns(
+        pl.col("requests").cum_sum().over("key").alias("n"),
+        pl.col("hits").cum_sum().over("key").alias("hits"),
         first_h.cast(pl.Int64).cum_sum().over("key").alias("harvesters"),
     )
     del shared

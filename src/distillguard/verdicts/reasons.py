@@ -38,4 +38,8 @@ REASON_GLOSSARY: dict[str, str] = {
     "tool set run largely by several accounts that are heavy harvesters.",
     "shared_template_harvest": "The account made harvesting requests with a prompt template "
     "whose traffic comes mostly from several accounts that are heavy harvesters.",
+    "shared_identity_and_harness": "Flagged on group evidence alone: the account shares a "
+    "harvest-heavy egress address, payment method or signup burst with other accounts and also "
+    "runs the system prompt or tool set their harvesting runs, before any request of its own "
+    "looked like harvesting.",
 }
