@@ -156,3 +156,27 @@ def test_explain_pair_shows_lockstep_between_two_hydra_accounts(world: World) ->
     assert pair.weight > 0
     with pytest.raises(KeyError):
         tracker.explain_pair(a, "nobody")
+
+
+def test_lazy_detection_builds_its_own_checkpoints_campaigns(world: World) -> None:
+    """Evidence built after later rows were folded in is still that of the checkpoint, and
+    the heads that member flags use carry their campaigns' fields."""
+    early, late = T0 + timedelta(days=2), T0 + timedelta(days=3)
+    lazy = CampaignTracker(world.accounts)
+    lazy.update(world.signals)
+    first = lazy.detect_lazy(early)
+    lazy.detect(late)
+    eager = CampaignTracker(world.accounts)
+    eager.update(world.signals)
+    expected = eager.detect(early)
+    assert [c.to_dict() for c in first.campaigns()] == [c.to_dict() for c in expected]
+    assert any(c.flagged for c in expected)
+    for head, campaign in zip(first.heads, expected, strict=True):
+        assert (head.campaign_id, head.members, head.risk, head.flagged) == (
+            campaign.campaign_id,
+            campaign.members,
+            campaign.risk,
+            campaign.flagged,
+        )
+        for table in ("p_values", "feature_p_values"):
+            assert head.evidence[table] == campaign.evidence[table]

@@ -6,19 +6,26 @@ numpy's and scipy's sums bit for bit; the others must agree with their sparse de
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 import polars as pl
 import pytest
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from distillguard.campaigns.accumulate import BandPairs
-from distillguard.campaigns.groupsum import keep_columns
+from distillguard.campaigns.groupsum import band_sums, keep_columns
 from distillguard.campaigns.peel import (
     bipartite_adjacency,
+    block_components,
+    induced_sum,
+    peel_order,
     prune_edges,
     row_sums_on,
     segment_sum,
 )
+from distillguard.campaigns.pooled import indicator, random_groups
 from distillguard.campaigns.weights import BAND_VALUES, BandEntries, Bands
 
 
@@ -74,8 +81,12 @@ def test_row_sums_on_columns_equal_scipys_sliced_sums() -> None:
     cols = np.sort(np.random.default_rng(4).choice(2000, 900, replace=False))
     on = np.zeros(2000, dtype=bool)
     on[cols] = True
-    got = row_sums_on(m.indptr.astype(np.int64), m.indices, m.data, on)
-    assert np.array_equal(got, np.asarray(m[:, cols].sum(axis=1)).ravel())
+    rows = np.arange(m.shape[0])
+    got = row_sums_on(m.indptr.astype(np.int64), m.indices, m.data, on, rows)
+    expected = np.asarray(m[:, cols].sum(axis=1)).ravel()
+    assert np.array_equal(got, expected)
+    some = rows[::3]
+    assert np.array_equal(row_sums_on(m.indptr, m.indices, m.data, on, some), expected[some])
 
 
 def test_bipartite_adjacency_equals_the_scipy_construction() -> None:
@@ -161,3 +172,135 @@ def test_keep_columns_equals_column_slicing() -> None:
     sliced.sort_indices()
     assert np.array_equal(ptr, sliced.indptr) and np.array_equal(idx, sliced.indices)
     assert np.array_equal(out[:, 0], sliced.data) and np.array_equal(out[:, 1], 2 * sliced.data)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_induced_sum_equals_scipys_sliced_sum(seed: int) -> None:
+    m = _weighted(seed)
+    rng = np.random.default_rng(seed)
+    for rows_n, cols_n in [(0, 10), (1, 1), (40, 300), (400, 7), (250, 150)]:
+        rows = np.sort(rng.choice(400, rows_n, replace=False)).astype(np.int64)
+        cols = np.sort(rng.choice(300, cols_n, replace=False))
+        on = np.zeros(300, dtype=bool)
+        on[cols] = True
+        got = induced_sum(m.indptr.astype(np.int64), m.indices, m.data, rows, on)
+        expected = float(m[rows][:, cols].sum())
+        assert got == expected and np.signbit(got) == np.signbit(expected)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_block_components_label_as_scipy(seed: int) -> None:
+    m = sp.random(300, 400, density=0.004, random_state=seed, format="csr")
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(300, 200, replace=False)).astype(np.int64)
+    cols = np.sort(rng.choice(400, 250, replace=False))
+    sub = m[rows][:, cols].tocsr()
+    count, expected = connected_components(
+        sp.bmat([[None, sub], [sub.T, None]], format="csr"), directed=False
+    )
+    col_of = np.full(400, -1, dtype=np.int64)
+    col_of[cols] = np.arange(len(cols))
+    got = block_components(m.indptr.astype(np.int64), m.indices, rows, col_of, len(cols))
+    assert count > 1 and np.array_equal(got, expected)
+
+
+def _peel_reference(
+    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, degree: np.ndarray, total: float
+) -> tuple[list[int], float]:
+    """Greedy peeling with a lazy-deletion heap of (degree, node), stale entries skipped."""
+    heap = [(float(d), i) for i, d in enumerate(degree)]
+    heapq.heapify(heap)
+    removed = np.zeros(len(degree), dtype=bool)
+    order: list[int] = []
+    f, left = total, len(degree)
+    best, best_step = f / left, 0
+    while heap:
+        d, x = heapq.heappop(heap)
+        if removed[x] or d > degree[x]:
+            continue
+        removed[x] = True
+        order.append(x)
+        f -= degree[x]
+        left -= 1
+        for e in range(indptr[x], indptr[x + 1]):
+            y = indices[e]
+            if not removed[y]:
+                degree[y] -= weights[e]
+                heapq.heappush(heap, (float(degree[y]), int(y)))
+        if left > 0 and f / left > best:
+            best, best_step = f / left, len(order)
+    return order[:best_step], best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_peel_order_equals_the_lazy_heap_reference(seed: int) -> None:
+    coo = _weighted(seed, n_rows=120, n_cols=90).tocoo()
+    if seed % 2:  # few distinct weights: many ties on degree
+        coo.data = np.random.default_rng(seed).choice([0.25, 0.5, 1.0], coo.nnz)
+    adj = bipartite_adjacency(coo.row.astype(np.int32), coo.col.astype(np.int32), coo.data, 120, 90)
+    indptr, indices, weights, degree, total = adj[2], adj[3], adj[4], adj[5], adj[6]
+    expected, density = _peel_reference(indptr, indices, weights, degree.copy(), total)
+    got, got_density = peel_order(indptr, indices, weights, degree.copy(), total)
+    assert got.tolist() == expected and got_density == density
+
+
+def test_band_sums_equal_the_per_group_definition() -> None:
+    rng = np.random.default_rng(8)
+    fam = _weighted(8, n_rows=200, n_cols=150)
+    values = rng.random((fam.nnz, 4)) * rng.integers(1, 50, (fam.nnz, 1))
+    weight = rng.random(150)
+    groups = [np.sort(rng.choice(200, int(rng.integers(2, 60)), replace=False)) for _ in range(30)]
+    g = indicator(groups, 200)
+    ptr, idx = fam.indptr.astype(np.int64), fam.indices.astype(np.int64)
+    out, pairs = band_sums(
+        g.indptr.astype(np.int64), g.indices.astype(np.int64), ptr, idx, values, weight
+    )
+    for i, members in enumerate(groups):
+        acc: dict[int, np.ndarray] = {}  # first-touch order, summed in member then entry order
+        users: dict[int, int] = {}
+        sq: dict[int, float] = {}
+        for a in members:
+            for e in range(ptr[a], ptr[a + 1]):
+                j = int(idx[e])
+                users[j] = users.get(j, 0) + 1
+                acc[j] = acc[j] + values[e] if j in acc else values[e].copy()
+                sq[j] = sq.get(j, 0.0) + values[e, 0] * values[e, 0]
+        want, chance = np.zeros(4), 0.0
+        for j in acc:
+            if users[j] >= 2:
+                want += weight[j] * acc[j]
+                chance += acc[j][0] * acc[j][0] - sq[j]
+        assert np.array_equal(out[i], want) and pairs[i] == chance
+
+
+def test_indicator_lays_out_the_coo_construction() -> None:
+    rng = np.random.default_rng(9)
+    groups = [np.sort(rng.choice(50, int(rng.integers(0, 20)), replace=False)) for _ in range(12)]
+    rows = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
+    expected = sp.csr_matrix(
+        (np.ones(len(rows)), (rows, np.concatenate(groups))), shape=(len(groups), 50)
+    )
+    got = indicator(groups, 50)
+    for a, b in [(got.indptr, expected.indptr), (got.indices, expected.indices)]:
+        assert np.array_equal(a, b)
+    assert np.array_equal(got.data, expected.data) and got.shape == expected.shape
+    with pytest.raises(AssertionError):
+        indicator([np.array([3, 1])], 50)
+
+
+@pytest.mark.parametrize(
+    ("n", "size", "count"),
+    [(7000, 5, 400), (7000, 400, 30), (6, 6, 10), (1, 1, 3), (9000, 0, 3), (50, 5, 0),
+     (10_000, 300, 20), (10_001, 200, 20), (10_001, 201, 20), (30_000, 700, 5)],
+)  # fmt: skip
+def test_random_groups_are_numpys_choice_and_leave_the_same_state(
+    n: int, size: int, count: int
+) -> None:
+    pool = np.sort(np.random.default_rng(n).choice(100_000, n, replace=False))
+    expected_rng, rng = np.random.default_rng(size), np.random.default_rng(size)
+    take = min(size, n)
+    expected = [np.sort(expected_rng.choice(pool, take, replace=False)) for _ in range(count)]
+    got = random_groups(pool, size, count, rng)
+    assert len(got) == len(expected)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+    assert rng.integers(1 << 62) == expected_rng.integers(1 << 62)

@@ -81,6 +81,12 @@ class PackedDetail:
     def nbytes(self) -> int:
         return sum(int(f.estimated_size()) for f in self._chunks)
 
+    def snapshot(self) -> PackedDetail:
+        """A copy that later ``add`` calls leave as it is (chunks are shared, not copied)."""
+        copy = PackedDetail(self._max_chunks)
+        copy._chunks = [*self._chunks]
+        return copy
+
     def for_accounts(
         self, accts: npt.NDArray[np.uint32], parts: list[pl.DataFrame]
     ) -> pl.DataFrame:

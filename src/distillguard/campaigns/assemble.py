@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -29,6 +30,62 @@ def campaign_id(accounts: pl.DataFrame) -> str:
     return "cmp-" + hashlib.sha256("\n".join(earliest).encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class CampaignHead:
+    """What flagging a campaign's members needs, without the evidence (cheap to build).
+
+    Most checkpoints' campaigns are only used to flag members; their full evidence (timeline,
+    topics, lockstep pairs, shared links) is built only if read (``Campaign`` has these
+    fields with the same values).
+    """
+
+    campaign_id: str
+    members: list[str]
+    risk: float
+    flagged: bool
+    # The ``p_values`` and ``feature_p_values`` entries of the campaign's evidence.
+    evidence: dict[str, dict[str, float]]
+
+
+def campaign_head(
+    graph: EvidenceGraph, block: Block, score: GroupScore, config: CampaignConfig
+) -> CampaignHead:
+    """The block's ``CampaignHead``: the fields ``build_campaign`` gives its campaign."""
+    accounts = _block_accounts(graph, block)
+    acting = _acting(graph, block)
+    return CampaignHead(
+        campaign_id=campaign_id(accounts),
+        members=sorted(accounts.filter(pl.col("allowlist").is_null())["account_id"].to_list()),
+        risk=round(score.risk, 6),
+        flagged=_flagged(score, acting, config),
+        evidence=_p_evidence(score),
+    )
+
+
+def _block_accounts(graph: EvidenceGraph, block: Block) -> pl.DataFrame:
+    """Rows of ``graph.accounts`` whose actor is in the block (a mask, not a list ``is_in``)."""
+    inside = np.zeros(graph.n_actors, dtype=bool)
+    inside[block.actors] = True
+    return graph.accounts.filter(pl.Series(inside[graph.accounts["actor"].to_numpy()]))
+
+
+def _acting(graph: EvidenceGraph, block: Block) -> int:
+    """The block's actors that are not allowlisted (actors are unique rows of the table)."""
+    allow = graph.actors["allow"].to_numpy()
+    return int((~allow[np.unique(block.actors)]).sum())
+
+
+def _flagged(score: GroupScore, acting: int, config: CampaignConfig) -> bool:
+    return score.risk >= 1.0 - config.target_fpr and acting >= config.min_actors
+
+
+def _p_evidence(score: GroupScore) -> dict[str, dict[str, float]]:
+    return {
+        "p_values": {k: round(v, 6) for k, v in score.p_values.items()},
+        "feature_p_values": {k: round(v, 6) for k, v in score.feature_p.items()},
+    }
+
+
 def build_campaign(
     graph: EvidenceGraph,
     block: Block,
@@ -41,13 +98,11 @@ def build_campaign(
 
     ``details`` hold the packed per-account ``hours`` and ``topics`` of (at least) the block.
     """
-    accounts = graph.accounts.filter(pl.col("actor").is_in(block.actors.tolist()))
+    accounts = _block_accounts(graph, block)
     allowed = accounts.filter(pl.col("allowlist").is_not_null())
     members = accounts.filter(pl.col("allowlist").is_null())
-    acting = graph.actors.filter(
-        pl.col("actor").is_in(block.actors.tolist()) & ~pl.col("allow")
-    ).height
-    flagged = score.risk >= 1.0 - config.target_fpr and acting >= config.min_actors
+    acting = _acting(graph, block)
+    flagged = _flagged(score, acting, config)
     timeline = (
         unpack(details["hours"], "hour")
         .filter(pl.col("acct").is_in(accounts["acct"].to_list()))
@@ -118,8 +173,7 @@ def _evidence(
         "young_unverified_share": round(f["young_unverified"], 4),
         "topics": len(share),
         "topic_entropy_bits": round(entropy / math.log(2), 4),
-        "p_values": {k: round(v, 6) for k, v in score.p_values.items()},
-        "feature_p_values": {k: round(v, 6) for k, v in score.feature_p.items()},
+        **_p_evidence(score),
         "null_groups": score.null_groups,
     }
     evidence.update(_shared_links(graph, scored))

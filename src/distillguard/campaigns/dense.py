@@ -18,9 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
-from distillguard.campaigns.peel import bipartite_adjacency, peel_order, prune_edges, row_sums_on
+from distillguard.campaigns.peel import (
+    bipartite_adjacency,
+    block_components,
+    induced_sum,
+    peel_order,
+    prune_edges,
+    row_sums_on,
+)
 
 Ints = npt.NDArray[np.int64]
 MAX_PRUNE_ROUNDS = 200
@@ -55,6 +61,7 @@ def dense_blocks(
     edges = (csr.indptr.astype(np.int64), csr.indices.astype(np.int32), csr.data, csr.shape[1])
     alive = np.ones(matrix.shape[0], dtype=bool)
     total = np.asarray(matrix.sum(axis=1)).ravel()
+    by_key = matrix.tocsc()
     found: list[Block] = []
     for _ in range(2 * max_blocks):
         block = _densest(*edges, alive)
@@ -63,26 +70,36 @@ def dense_blocks(
         alive[block.actors] = False
         for part in _components(block, matrix):
             if len(part.actors) >= min_actors and part.density >= min_density:
-                found.append(_expand(part, matrix, alive, total))
+                found.append(_expand(part, matrix, by_key, alive, total))
         if len(found) >= max_blocks:
             break
     return _merge(found, matrix)
 
 
-def _induced(matrix: sp.csr_matrix, actors: Ints, columns: Ints) -> sp.csr_matrix:
-    return matrix[actors][:, columns].tocsr()
+def _weight(matrix: sp.csr_matrix, actors: Ints, columns: Ints) -> float:
+    """``matrix[actors][:, columns].sum()`` (sorted columns) without slicing: blocks are
+    summed many times per checkpoint and slicing copies a full column map each time."""
+    on = np.zeros(matrix.shape[1], dtype=bool)
+    on[columns] = True
+    return float(
+        induced_sum(matrix.indptr, matrix.indices, matrix.data, actors.astype(np.int64), on)
+    )
 
 
-def _density(sub: sp.csr_matrix) -> float:
-    return float(sub.sum()) / max(sub.shape[0] + sub.shape[1], 1)
+def _density(matrix: sp.csr_matrix, actors: Ints, columns: Ints) -> float:
+    """Block density: induced weight over actors plus keys."""
+    return _weight(matrix, actors, columns) / max(len(actors) + len(columns), 1)
 
 
 def _components(block: Block, matrix: sp.csr_matrix) -> list[Block]:
     """The block's connected components, each with its own density."""
-    sub = _induced(matrix, block.actors, block.columns)
-    n_a = sub.shape[0]
-    graph = sp.bmat([[None, sub], [sub.T, None]], format="csr")
-    count, label = connected_components(graph, directed=False)
+    n_a, n_c = len(block.actors), len(block.columns)
+    col_of = np.full(matrix.shape[1], -1, dtype=np.int64)
+    col_of[block.columns] = np.arange(n_c)
+    label = block_components(
+        matrix.indptr, matrix.indices, block.actors.astype(np.int64), col_of, n_c
+    )
+    count = int(label.max()) + 1 if len(label) else 0
     if count == 1:
         return [block]
     parts = []
@@ -90,40 +107,52 @@ def _components(block: Block, matrix: sp.csr_matrix) -> list[Block]:
         a = np.flatnonzero(label[:n_a] == lab)
         c = np.flatnonzero(label[n_a:] == lab)
         if len(a) and len(c):
-            dens = _density(sub[a][:, c])
-            parts.append(Block(block.actors[a], block.columns[c], dens))
+            actors, columns = block.actors[a], block.columns[c]
+            parts.append(Block(actors, columns, _density(matrix, actors, columns)))
     return parts
 
 
 def _expand(
     block: Block,
     matrix: sp.csr_matrix,
+    by_key: sp.csc_matrix,
     alive: npt.NDArray[np.bool_],
     total: npt.NDArray[np.float64],
 ) -> Block:
-    """Add live actors with at least ``MERGE_SHARE`` of their weight on the block's keys."""
+    """Add live actors with at least ``MERGE_SHARE`` of their weight on the block's keys.
+
+    Only live actors holding one of the keys (found through ``by_key``, the matrix by column)
+    can qualify, so only their rows are summed.
+    """
     on_block = np.zeros(matrix.shape[1], dtype=bool)
     on_block[block.columns] = True
-    onto = row_sums_on(matrix.indptr, matrix.indices, matrix.data, on_block)
-    join = np.flatnonzero(alive & (onto > 0) & (onto >= MERGE_SHARE * total))
+    starts = by_key.indptr[block.columns].astype(np.int64)
+    counts = by_key.indptr[block.columns + 1] - starts
+    ends = np.cumsum(counts)
+    at = np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
+    holds = np.zeros(matrix.shape[0], dtype=bool)
+    holds[by_key.indices[at]] = True
+    holders = np.flatnonzero(holds & alive)
+    onto = row_sums_on(matrix.indptr, matrix.indices, matrix.data, on_block, holders)
+    join = holders[(onto > 0) & (onto >= MERGE_SHARE * total[holders])]
     if not len(join):
         return block
     alive[join] = False
     actors = np.union1d(block.actors, join)
-    return Block(actors, block.columns, _density(_induced(matrix, actors, block.columns)))
+    return Block(actors, block.columns, _density(matrix, actors, block.columns))
 
 
 def _merge(blocks: list[Block], matrix: sp.csr_matrix) -> list[Block]:
     """Fold a block into an earlier one when most of its weight lies on the earlier keys."""
     merged: list[Block] = []
     for block in blocks:
-        own = float(_induced(matrix, block.actors, block.columns).sum())
+        own = _weight(matrix, block.actors, block.columns)
         for i, earlier in enumerate(merged):
-            onto = float(_induced(matrix, block.actors, earlier.columns).sum())
+            onto = _weight(matrix, block.actors, earlier.columns)
             if own > 0 and onto >= MERGE_SHARE * own:
                 actors = np.union1d(earlier.actors, block.actors)
                 columns = np.union1d(earlier.columns, block.columns)
-                merged[i] = Block(actors, columns, _density(_induced(matrix, actors, columns)))
+                merged[i] = Block(actors, columns, _density(matrix, actors, columns))
                 break
         else:
             merged.append(block)

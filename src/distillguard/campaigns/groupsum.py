@@ -38,12 +38,14 @@ def band_sums(
     ``values`` is (entries, q) with the request count in column 0; returns (groups, q) sums of
     ``weight[band] * values`` over the shared bands, and per group the chance-pair numerator
     ``sum over shared bands of (s1^2 - s2)`` with s1, s2 the members' summed counts and
-    squared counts.
+    squared counts. A first pass counts each band's members, so the float sums (in the same
+    member and entry order) run only over shared bands: most of a random group's are not.
     """
     n_groups = g_ptr.shape[0] - 1
     n_cols = weight.shape[0]
     q = values.shape[1]
     owner = np.full(n_cols, -1, np.int64)  # group that last touched the band
+    summed = np.full(n_cols, -1, np.int64)  # group whose sums the band holds
     members = np.zeros(n_cols, np.int64)
     acc = np.zeros((n_cols, q), np.float64)
     sq = np.zeros(n_cols, np.float64)
@@ -59,12 +61,20 @@ def band_sums(
                 if owner[j] != g:
                     owner[j] = g
                     members[j] = 0
-                    sq[j] = 0.0
-                    for k in range(q):
-                        acc[j, k] = 0.0
                     touched[n_touched] = j
                     n_touched += 1
                 members[j] += 1
+        for m in range(g_ptr[g], g_ptr[g + 1]):
+            a = g_idx[m]
+            for e in range(ptr[a], ptr[a + 1]):
+                j = idx[e]
+                if members[j] < 2:
+                    continue
+                if summed[j] != g:
+                    summed[j] = g
+                    sq[j] = 0.0
+                    for k in range(q):
+                        acc[j, k] = 0.0
                 n = values[e, 0]
                 sq[j] += n * n
                 for k in range(q):

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import scipy.sparse as sp
+from numba import njit
 
 from distillguard.campaigns.graph import EvidenceGraph
 from distillguard.campaigns.groupsum import (
@@ -69,12 +70,21 @@ class GroupScore:
 
 
 def indicator(groups: list[Ints], n_actors: int) -> sp.csr_matrix:
-    """Groups x actors 0/1 matrix."""
+    """Groups x actors 0/1 matrix of groups of sorted, unique actors (as all groups are).
+
+    Laid out as CSR directly: thousands of null groups per checkpoint made the COO
+    conversion (one sort of every entry) a visible cost.
+    """
     if not groups:
         return sp.csr_matrix((0, n_actors))
-    rows = np.concatenate([np.full(len(g), i, dtype=np.int64) for i, g in enumerate(groups)])
+    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+    np.cumsum([len(g) for g in groups], out=ptr[1:])
     cols = np.concatenate(groups).astype(np.int64)
-    return sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(groups), n_actors))
+    steps = np.diff(cols)
+    starts = ptr[1:-1]
+    steps[starts[(starts > 0) & (starts < len(cols))] - 1] = 1  # groups restart low
+    assert (steps > 0).all(), "group actors must be sorted and unique"
+    return sp.csr_matrix((np.ones(len(cols)), cols, ptr), shape=(len(groups), n_actors))
 
 
 @dataclass(frozen=True)
@@ -168,7 +178,12 @@ def structure_groups(
     groups = []
     for kind in STRUCTURE_KINDS:
         keys = graph.link_matrix(kind).tocsc()
-        for j in range(keys.shape[1]):
+        # Most keys keep too few actors once candidates are excluded; they are skipped here
+        # without a per-key slice (the loop below would drop them without drawing).
+        kept = np.concatenate([[0], np.cumsum(~excluded[keys.indices])])
+        left = kept[keys.indptr[1:]] - kept[keys.indptr[:-1]]
+        wanted = (left >= config.min_actors) | (left > config.null_max_actors)
+        for j in np.flatnonzero(wanted):
             groups.append(keys.indices[keys.indptr[j] : keys.indptr[j + 1]].astype(np.int64))
     domains = (
         graph.accounts.filter(pl.col("email_domain").is_not_null())
@@ -191,9 +206,51 @@ def structure_groups(
 
 
 def random_groups(pool: Ints, size: int, count: int, rng: np.random.Generator) -> list[Ints]:
-    """``count`` random groups of ``size`` actors from ``pool``."""
+    """``count`` random groups of ``size`` actors from the sorted ``pool``, each sorted.
+
+    The groups, and the generator's state after, are those of ``count`` calls of
+    ``np.sort(rng.choice(pool, size, replace=False))``; hundreds of thousands of such small
+    calls per scan were a visible cost. Where numpy draws by Floyd's algorithm (then shuffles
+    the sample, which sorting undoes), all bounded draws are made in one call, in the same
+    order, and the samples built compiled; otherwise (a pool over 10,000 of which ``size`` is
+    more than a fiftieth) ``choice`` itself is called.
+    """
     size = min(size, len(pool))
-    return [np.sort(rng.choice(pool, size, replace=False)) for _ in range(count)]
+    n = len(pool)
+    if n > _FLOYD_MAX_POOL and size > n // _FLOYD_MIN_SHARE:
+        return [np.sort(rng.choice(pool, size, replace=False)) for _ in range(count)]
+    floyd = np.arange(n - size, n)  # Floyd draws a value in [0, j] for each of these j
+    shuffle = np.arange(size - 1, 0, -1)  # then the shuffle one in [0, i] for each i
+    highs = np.concatenate([floyd, shuffle])
+    draws = rng.integers(0, np.tile(highs, count), endpoint=True)
+    draws = draws.reshape(count, len(highs))[:, :size]
+    return list(pool[_floyd_samples(draws, n, size)])
+
+
+# numpy's ``Generator.choice`` (replace=False) samples by Floyd's algorithm unless the pool
+# is larger than this and the sample more than 1/_FLOYD_MIN_SHARE of it.
+_FLOYD_MAX_POOL = 10_000
+_FLOYD_MIN_SHARE = 50
+
+
+@njit(cache=True)
+def _floyd_samples(draws: Ints, n: int, size: int) -> Ints:  # pragma: no cover - compiled
+    """Per row of ``draws`` (value t drawn in [0, n - size + t]), Floyd's sample of ``size``
+    positions in [0, n), sorted."""
+    count = draws.shape[0]
+    out = np.empty((count, size), np.int64)
+    taken = np.zeros(n, np.bool_)
+    for g in range(count):
+        for t in range(size):
+            v = draws[g, t]
+            if taken[v]:
+                v = n - size + t
+            taken[v] = True
+            out[g, t] = v
+        for t in range(size):
+            taken[out[g, t]] = False
+        out[g].sort()
+    return out
 
 
 def _tail_p(null: Floats, values: Floats, self_in_null: bool) -> Floats:

@@ -13,20 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
 from distillguard.campaigns.accumulate import BandPairs, PackedDetail
 from distillguard.campaigns.activity import DETAILS, new_totals, summarise
-from distillguard.campaigns.assemble import build_campaign
+from distillguard.campaigns.assemble import CampaignHead, build_campaign, campaign_head
 from distillguard.campaigns.bands import band_keys
-from distillguard.campaigns.dense import dense_blocks
+from distillguard.campaigns.dense import Block, dense_blocks
 from distillguard.campaigns.directory import US_PER_S, AccountDirectory
 from distillguard.campaigns.family import FamilyIndex
 from distillguard.campaigns.graph import EvidenceGraph, GraphInputs, build_graph, sync_key
 from distillguard.campaigns.lockstep import SYNC_SCHEMA, sync_pairs
 from distillguard.campaigns.model import Campaign, CampaignConfig, PairEvidence
-from distillguard.campaigns.pooled import score_groups
+from distillguard.campaigns.pooled import GroupScore, score_groups
 from distillguard.campaigns.rows import to_frame
 
 
@@ -35,6 +36,72 @@ class _Digest:
     summaries: dict[str, pl.DataFrame]
     pairs: pl.DataFrame
     sync: pl.DataFrame
+
+
+class Detection:
+    """One checkpoint's scored blocks: heads for member flags now, campaigns when asked.
+
+    Building a campaign's evidence (timeline, topics, lockstep pairs, shared links) costs
+    about as much as scoring it, and a replay reads it only for the last checkpoint, so it
+    is deferred; the detail state is snapshotted so a later build sees this checkpoint.
+    """
+
+    def __init__(
+        self,
+        graph: EvidenceGraph | None,
+        blocks: list[Block],
+        scored: list[npt.NDArray[np.int64]],
+        scores: list[GroupScore],
+        details: dict[str, tuple[PackedDetail, list[pl.DataFrame]]],
+        config: CampaignConfig,
+    ) -> None:
+        self._graph = graph
+        self._blocks = blocks
+        self._scored = scored
+        self._scores = scores
+        self._details = details
+        self._config = config
+        self._campaigns: list[Campaign] | None = None
+        heads = (
+            [campaign_head(graph, b, s, config) for b, s in zip(blocks, scores, strict=True)]
+            if graph is not None
+            else []
+        )
+        # Riskiest first, as campaigns are sorted (a head has its campaign's sort key).
+        self._order = sorted(
+            range(len(heads)),
+            key=lambda i: (not heads[i].flagged, -heads[i].risk, heads[i].campaign_id),
+        )
+        self.heads: list[CampaignHead] = [heads[i] for i in self._order]
+
+    @classmethod
+    def empty(cls, config: CampaignConfig) -> Detection:
+        return cls(None, [], [], [], {}, config)
+
+    def campaigns(self) -> list[Campaign]:
+        """The full campaigns, in ``heads`` order (built once)."""
+        if self._campaigns is None:
+            self._campaigns = self._build() if self._graph is not None else []
+        return self._campaigns
+
+    def _build(self) -> list[Campaign]:
+        graph, blocks = self._graph, self._blocks
+        assert graph is not None
+        members = graph.accounts.filter(
+            pl.col("actor").is_in(np.concatenate([b.actors for b in blocks]).tolist())
+            if blocks
+            else pl.lit(False)
+        )["acct"].to_numpy()
+        details = {
+            name: detail.for_accounts(members, parts)
+            for name, (detail, parts) in self._details.items()
+        }
+        return [
+            build_campaign(
+                graph, blocks[i], self._scored[i], self._scores[i], details, self._config
+            )
+            for i in self._order
+        ]
 
 
 class CampaignTracker:
@@ -94,6 +161,10 @@ class CampaignTracker:
 
     def detect(self, as_of: datetime) -> list[Campaign]:
         """Campaigns from every event at or before ``as_of`` given so far, riskiest first."""
+        return self.detect_lazy(as_of).campaigns()
+
+    def detect_lazy(self, as_of: datetime) -> Detection:
+        """``detect``, with the campaigns' evidence built only when asked for."""
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware")
         as_of_us = int(as_of.timestamp() * US_PER_S)
@@ -150,7 +221,7 @@ class CampaignTracker:
         if digest.sync.height:
             self._sync.append(digest.sync)
 
-    def _detect(self, as_of_us: int, temp: _Digest | None) -> list[Campaign]:
+    def _detect(self, as_of_us: int, temp: _Digest | None) -> Detection:
         extra = temp.summaries if temp else {}
         folded = {
             name: totals.fold([extra[name]] if name in extra else [])
@@ -158,7 +229,7 @@ class CampaignTracker:
         }
         if folded["stats"].height == 0:
             self._graph = None
-            return []
+            return Detection.empty(self.config)
         sync_parts = [*self._sync, *([temp.sync] if temp and temp.sync.height else [])]
         inputs = GraphInputs(
             directory=self._directory.frame,
@@ -181,21 +252,11 @@ class CampaignTracker:
             scored.append(acting if len(acting) else block.actors)
         bucket_counts = folded["buckets"]["n"].cast(pl.Float64).to_numpy()
         scores = score_groups(graph, scored, bucket_counts, cfg)
-        members = graph.accounts.filter(
-            pl.col("actor").is_in(np.concatenate([b.actors for b in blocks]).tolist())
-            if blocks
-            else pl.lit(False)
-        )["acct"].to_numpy()
         details = {
-            name: detail.for_accounts(members, [extra[name]] if name in extra else [])
+            name: (detail.snapshot(), [extra[name]] if name in extra else [])
             for name, detail in self._details.items()
         }
-        campaigns = [
-            build_campaign(graph, block, group, score, details, cfg)
-            for block, group, score in zip(blocks, scored, scores, strict=True)
-        ]
-        campaigns.sort(key=lambda c: (not c.flagged, -c.risk, c.campaign_id))
-        return campaigns
+        return Detection(graph, blocks, scored, scores, details, cfg)
 
     def _prune_sync(self, graph: EvidenceGraph) -> None:
         """Forget stored lockstep keys the graph found explained by chance.

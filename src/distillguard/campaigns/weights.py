@@ -107,55 +107,69 @@ def _band_rows(
     n_actors: int,
 ) -> tuple[Ints, Ints, Floats, npt.NDArray[np.uint64], Ints]:  # pragma: no cover - compiled
     """Merge two band-sorted entry lists, keep bands of two or more actors, counting-sort the
-    entries into rows (band order within a row, so each row's columns come sorted)."""
+    entries into rows (band order within a row, so each row's columns come sorted).
+
+    The largest state is walked a few times per checkpoint, so each pass does one thing:
+    merge, find shared runs, place entries, then copy one total at a time.
+    """
     n, nx = fam.shape[0], x_fam.shape[0]
-    src = np.empty(n + nx, np.int64)  # merged order: i for fam[i], -1 - j for x_fam[j]
+    total = n + nx
+    src = np.empty(total, np.int64)  # merged order: i for fam[i], -1 - j for x_fam[j]
     i = j = 0
-    for m in range(n + nx):
+    for m in range(total):
         if j == nx or (i < n and fam[i] <= x_fam[j]):
             src[m] = i
             i += 1
         else:
             src[m] = -1 - j
             j += 1
-    key = np.empty(n + nx, np.uint64)
-    who = np.empty(n + nx, np.int64)
-    for m in range(n + nx):
-        e = src[m]
-        key[m] = fam[e] if e >= 0 else x_fam[-1 - e]
-        who[m] = actor[e] if e >= 0 else x_actor[-1 - e]
-    run_col = np.full(n + nx, -1, np.int64)  # column of each entry, -1: band not shared
+    who = np.empty(total, np.int64)
+    dest = np.full(total, -1, np.int64)  # column of a shared entry, then its slot in the rows
+    ptr = np.zeros(n_actors + 1, np.int64)
     n_cols = 0
     lo = 0
-    while lo < n + nx:
+    while lo < total:
+        e = src[lo]
+        key = fam[e] if e >= 0 else x_fam[-1 - e]
         hi = lo + 1
-        while hi < n + nx and key[hi] == key[lo]:
+        while hi < total:
+            e = src[hi]
+            if (fam[e] if e >= 0 else x_fam[-1 - e]) != key:
+                break
             hi += 1
         if hi - lo >= 2:
-            run_col[lo:hi] = n_cols
+            for m in range(lo, hi):
+                e = src[m]
+                a = actor[e] if e >= 0 else x_actor[-1 - e]
+                who[m] = a
+                dest[m] = n_cols
+                ptr[a + 1] += 1
             n_cols += 1
         lo = hi
     keys = np.empty(n_cols, np.uint64)
     degree = np.zeros(n_cols, np.int64)
-    ptr = np.zeros(n_actors + 1, np.int64)
-    for m in range(n + nx):
-        if run_col[m] >= 0:
-            keys[run_col[m]] = key[m]
-            degree[run_col[m]] += 1
-            ptr[who[m] + 1] += 1
     for a in range(n_actors):
         ptr[a + 1] += ptr[a]
     fill = ptr[:-1].copy()
     col = np.empty(ptr[n_actors], np.int64)
-    out = np.empty((ptr[n_actors], len(values)), np.float64)
-    for m in range(n + nx):
-        if run_col[m] >= 0:
+    for m in range(total):
+        c = dest[m]
+        if c >= 0:
+            e = src[m]
+            keys[c] = fam[e] if e >= 0 else x_fam[-1 - e]
+            degree[c] += 1
             at = fill[who[m]]
             fill[who[m]] += 1
-            col[at] = run_col[m]
-            e = src[m]
-            for q in range(len(values)):
-                out[at, q] = values[q][e] if e >= 0 else x_values[q][-1 - e]
+            col[at] = c
+            dest[m] = at
+    out = np.empty((ptr[n_actors], len(values)), np.float64)
+    for q in range(len(values)):
+        own, other = values[q], x_values[q]
+        for m in range(total):
+            at = dest[m]
+            if at >= 0:
+                e = src[m]
+                out[at, q] = own[e] if e >= 0 else other[-1 - e]
     return ptr, col, out, keys, degree
 
 

@@ -6,8 +6,10 @@ a campaign member at checkpoint T is a flag an online deployment would have rais
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -15,6 +17,8 @@ import pyarrow as pa
 from rich.progress import Progress
 
 from distillguard.campaigns import Campaign, CampaignConfig, CampaignTracker
+from distillguard.campaigns.assemble import CampaignHead
+from distillguard.campaigns.tracker import Detection
 from distillguard.events.schema import ACCOUNT_SCHEMA
 from distillguard.verdicts.assemble import CAMPAIGN_FLAG_SCHEMA
 from distillguard.verdicts.policy import Policy
@@ -55,7 +59,7 @@ class CampaignReplay:
         self._last: int | None = None  # event time of the last row fed, µs
         self._dirty = False  # rows fed since the last detect
         self._flags: dict[str, _MemberFlag] = {}
-        self.campaigns: list[Campaign] = []
+        self._detection: Detection | None = None
         self.checkpoints = 0
         self._activity = _Activity()
 
@@ -94,6 +98,11 @@ class CampaignReplay:
                 while ts[lo] >= self._edge:
                     self._edge += self._step
 
+    @property
+    def campaigns(self) -> list[Campaign]:
+        """The campaigns of the last checkpoint (their evidence is built on first read)."""
+        return self._detection.campaigns() if self._detection is not None else []
+
     def finish(self) -> None:
         """Detect on everything fed so far (the last, partial interval of a scan)."""
         self._checkpoint()
@@ -107,18 +116,18 @@ class CampaignReplay:
         if not self._dirty or self._last is None:
             return
         as_of = _utc(self._last)
-        self.campaigns = self._tracker.detect(as_of)
-        self._flag_members(self.campaigns, as_of)
+        self._detection = self._tracker.detect_lazy(as_of)
+        self._flag_members(self._detection.heads, as_of)
         self._dirty = False
         self.checkpoints += 1
 
-    def _flag_members(self, campaigns: list[Campaign], as_of: datetime) -> None:
+    def _flag_members(self, campaigns: list[CampaignHead], as_of: datetime) -> None:
         flags = self._flags
         for campaign in campaigns:
             if not campaign.flagged:
                 continue
             risk = max(campaign.risk, self.policy.flag)
-            reasons = ";".join(campaign_codes(campaign))
+            reasons = ";".join(evidence_codes(campaign.evidence))
             for member in self._activity.eligible(campaign.members):
                 seen = flags.get(member)
                 if seen is None:
@@ -178,9 +187,14 @@ _EVIDENCE_CODES = (
 
 def campaign_codes(campaign: Campaign) -> list[str]:
     """Reason codes for a campaign member: membership plus each significant evidence family."""
+    return evidence_codes(campaign.evidence)
+
+
+def evidence_codes(evidence: Mapping[str, Any]) -> list[str]:
+    """``campaign_codes`` from a campaign's (or ``CampaignHead``'s) evidence."""
     codes = ["campaign_member"]
     for table, name, code in _EVIDENCE_CODES:
-        p = campaign.evidence.get(table, {}).get(name)
+        p = evidence.get(table, {}).get(name)
         if p is not None and p <= EVIDENCE_P:
             codes.append(code)
     return codes
