@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
+from socket import AF_INET, inet_pton
 from typing import cast
 
 import pyarrow as pa
@@ -24,6 +25,15 @@ def net_prefix(ip: str | None) -> str | None:
     """ "a.b.c.0/24" for IPv4, the /48 network for IPv6, None if missing or invalid."""
     if not ip:
         return None
+    if type(ip) is str:
+        # The C parser accepts exactly the dotted quads ``ip_address`` does (four decimal
+        # octets up to 255, no leading zeros, no spaces): the common case, about ten times faster.
+        try:
+            a, b, c, _ = inet_pton(AF_INET, ip)
+        except (OSError, ValueError):
+            pass
+        else:
+            return f"{a}.{b}.{c}.0/{IPV4_PREFIX}"
     try:
         addr = ipaddress.ip_address(ip.strip())
     except ValueError:
