@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from distillguard.signals.infra import net_prefix, net_prefixes
+from distillguard.signals.infra import net_prefix, net_prefixes, prefix_by_ipaddress
 
 
 @pytest.mark.parametrize(
@@ -36,18 +34,6 @@ def test_net_prefixes_over_an_array_keeps_rows() -> None:
     ]  # fmt: skip
 
 
-def _reference_prefix(ip: str) -> str | None:
-    """``net_prefix`` by ``ipaddress`` alone, without the dotted-quad fast path."""
-    try:
-        addr = ipaddress.ip_address(ip.strip())
-    except ValueError:
-        return None
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
-    bits = 24 if addr.version == 4 else 48
-    return str(ipaddress.ip_network((addr, bits), strict=False))
-
-
 @pytest.mark.parametrize(
     "ip",
     [
@@ -57,11 +43,11 @@ def _reference_prefix(ip: str) -> str | None:
     ],
 )  # fmt: skip
 def test_dotted_quad_fast_path_agrees_with_ipaddress(ip: str) -> None:
-    assert net_prefix.__wrapped__(ip) == _reference_prefix(ip)
+    assert net_prefix.__wrapped__(ip) == prefix_by_ipaddress(ip)
 
 
 @given(st.tuples(*[st.integers(0, 255)] * 4), st.sampled_from(["", " ", "0"]))
 def test_generated_dotted_quads_agree_with_ipaddress(octets: tuple[int, ...], pad: str) -> None:
     for k in range(4):
         ip = ".".join(pad + str(o) if i == k else str(o) for i, o in enumerate(octets))
-        assert net_prefix.__wrapped__(ip) == _reference_prefix(ip)
+        assert net_prefix.__wrapped__(ip) == prefix_by_ipaddress(ip)

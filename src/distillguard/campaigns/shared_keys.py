@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -51,7 +50,6 @@ KEY_REASONS = {
 
 # Reason of an account flagged by corroboration (``SharedKeyConfig.corroborating``).
 CORROBORATED_REASON = "shared_identity_and_harness"
-_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -187,11 +185,11 @@ def judge_keys(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyCo
         return SharedKeys(pl.DataFrame(schema=KEY_FLAG_SCHEMA), pl.DataFrame(schema=_SUMMARY))
     # One key kind at a time: only one kind's (event, key) rows exist at once.
     hot, totals, holders = [], [], []
-    heavy_from = (
+    credited = (
         events.rows.filter(pl.col("credit")).group_by("acct").agg(pl.col("seq").min().alias("from"))
     )
     for kind, held, names in _held_keys(events, accounts, config):
-        kind_hot = _hot_keys(held, kind, config, heavy_from if kind in _CONTENT_KINDS else None)
+        kind_hot = _hot_keys(held, kind, config, credited if kind in _CONTENT_KINDS else None)
         held_from = (
             held.join(kind_hot.select("key"), on="key", how="semi")
             .group_by("acct", "key")
@@ -278,11 +276,16 @@ def _flags(
     )
     holders = (
         holders.join(both, on="acct", how="left")
-        .with_columns(acted.alias("acted"), pl.when(who | what).then("corroborated_at").alias("by"))
         .with_columns(
-            pl.min_horizontal("acted", "by").alias("flagged_at"),
+            acted.alias("acted"), pl.when(who | what).then("corroborated_at").alias("corroborated")
+        )
+        .with_columns(
+            pl.min_horizontal("acted", "corroborated").alias("flagged_at"),
             # Flagged on the group's evidence before (or without) an act of its own.
-            (pl.col("by") < pl.col("acted").fill_null(_NEVER)).fill_null(False).alias("by"),
+            (
+                pl.col("corroborated").is_not_null()
+                & (pl.col("acted").is_null() | (pl.col("corroborated") < pl.col("acted")))
+            ).alias("unacted"),
         )
         .filter(pl.col("flagged_at").is_not_null())
     )
@@ -300,15 +303,15 @@ def _flags(
             pl.col("p").min(),
             pl.col("flagged_at").min(),
             pl.col("kind").replace_strict(KEY_REASONS).unique().sort().alias("reasons"),
-            pl.col("by").filter(pl.col("flagged_at") == pl.col("flagged_at").min()).any(),
+            pl.col("unacted").filter(pl.col("flagged_at") == pl.col("flagged_at").min()).any(),
         )
         .with_columns(
-            pl.when("by")
+            pl.when("unacted")
             .then(pl.concat_list("reasons", pl.lit([CORROBORATED_REASON])).list.sort())
             .otherwise("reasons")
             .alias("reasons")
         )
-        .drop("by")
+        .drop("unacted")
     )
     return per_account.sort("account_id").cast(KEY_FLAG_SCHEMA)
 
@@ -435,12 +438,12 @@ def _held_keys(
 
 
 def _hot_keys(
-    held: pl.DataFrame, kind: str, config: SharedKeyConfig, heavy_from: pl.DataFrame | None
+    held: pl.DataFrame, kind: str, config: SharedKeyConfig, credited: pl.DataFrame | None
 ) -> pl.DataFrame:
     """(key, hot_at, p) of one kind: the first event (seq) at which each key passed the test,
     and its p.
 
-    ``heavy_from`` (acct, from: the seq of its first request that meets the credit rule), for
+    ``credited`` (acct, from: the seq of its first request that meets the credit rule), for
     content keys: from that moment the account's earlier requests on a key count as hits. A
     campaign that spreads over thousands of templates seldom sends one again once its accounts
     are known to be heavy, so counting only later requests would leave its templates cold for
@@ -449,9 +452,9 @@ def _hot_keys(
     shared = held.filter(pl.col("acct").n_unique().over("key") >= config.min_accounts).select(
         "key", "seq", "acct", pl.col("h").cast(pl.Int64).alias("hits"), requests=pl.lit(1)
     )
-    if heavy_from is not None:
+    if credited is not None:
         credit = (
-            shared.join(heavy_from, on="acct")
+            shared.join(credited, on="acct")
             .filter(pl.col("seq") < pl.col("from"))
             .group_by("key", "acct")
             .agg(pl.col("from").first().alias("seq"), pl.len().cast(pl.Int64).alias("hits"))

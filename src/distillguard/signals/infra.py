@@ -34,6 +34,12 @@ def net_prefix(ip: str | None) -> str | None:
             pass
         else:
             return f"{a}.{b}.{c}.0/{IPV4_PREFIX}"
+    return prefix_by_ipaddress(ip)
+
+
+def prefix_by_ipaddress(ip: str) -> str | None:
+    """``net_prefix`` by the ``ipaddress`` module alone: every form it accepts (IPv6, mapped
+    IPv4, surrounding spaces), and the reference the dotted-quad fast path must agree with."""
     try:
         addr = ipaddress.ip_address(ip.strip())
     except ValueError:
