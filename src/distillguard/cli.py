@@ -6,7 +6,7 @@ import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from rich.table import Table
 from distillguard.verdicts.policy import Policy
 
 if TYPE_CHECKING:
+    from distillguard.engine.local import Stopped
     from distillguard.scan import ScanConfig, ScanResult
 
 # Polars' allocator (jemalloc) would keep freed pages resident for a while, so a stage's
@@ -51,6 +52,7 @@ def simulate(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Write labelled, simulated traffic: events, accounts, labels, scenario, releases."""
+    from distillguard.engine.local import Stopped, raise_stopped, stop_signals
     from distillguard.simulate import scenario_config
     from distillguard.simulate import simulate as run_simulation
 
@@ -63,7 +65,11 @@ def simulate(
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    result = run_simulation(config, out, progress=progress)
+    try:
+        with stop_signals(raise_stopped):
+            result = run_simulation(config, out, progress=progress)
+    except Stopped as stop:
+        _exit_stopped(stop, out)
     evasive = f", adversary {'+'.join(variants)}" if variants else ""
     table = Table(title=f"simulated scenario {scenario!r} (seed {seed}, scale {scale:g}{evasive})")
     table.add_column("what")
@@ -160,14 +166,19 @@ def scan(
                 path = write_scan_report(result, config, labels=labels)
                 console.print(f"report: [bold]{path}[/bold]")
     except Stopped as stop:
-        console.print(
-            f"[red]interrupted[/red] by {stop}: the output in {escape(str(out))} is incomplete"
-        )
-        # At once: the interpreter's exit would join the worker pool's threads, which a signal
-        # may have left waiting forever. Files were closed while the stack unwound.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(stop.exit_code)
+        _exit_stopped(stop, out)
+
+
+def _exit_stopped(stop: Stopped, out: Path) -> NoReturn:
+    """End a run that SIGINT or SIGTERM stopped: one line, and the signal's exit code."""
+    console.print(
+        f"[red]interrupted[/red] by {stop}: the output in {escape(str(out))} is incomplete"
+    )
+    # At once: the interpreter's exit would join the worker pool's threads, which a signal
+    # may have left waiting forever. Files were closed while the stack unwound.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(stop.exit_code)
 
 
 def _follow(

@@ -125,3 +125,45 @@ def test_a_stopped_scan_ends_with_one_line_and_no_workers(
     assert "Traceback" not in stderr
     assert f"interrupted by {signum.name}" in stderr
     assert left == []
+
+
+def test_simulator_workers_exit_with_their_parent_and_ctrl_c_ends_it_cleanly(
+    tmp_path: Path,
+) -> None:
+    """The simulator renders in the engine's workers: they exit when it is killed, and a
+    Ctrl-C to its process group ends it with one line and no traceback from any worker."""
+    command = [sys.executable, "-m", "distillguard", "simulate", "--scale", "2"]
+    killed = subprocess.Popen([*command, "--out", str(tmp_path / "a"), "--no-progress"])
+    workers: list[psutil.Process] = []
+    try:
+        workers = _started_workers(killed, 2)
+        killed.kill()
+        killed.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while _running(workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        orphans = _running(workers)
+    finally:
+        killed.kill()
+        _kill(workers)
+    assert len(workers) == 2 and orphans == [], "the simulator's workers outlived it"
+
+    stopped = subprocess.Popen(
+        [*command, "--out", str(tmp_path / "b"), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        workers = _started_workers(stopped, 2)
+        os.killpg(stopped.pid, signal.SIGINT)
+        _, stderr = stopped.communicate(timeout=30)
+        left = _running(workers)
+    finally:
+        stopped.kill()
+        _kill(workers)
+    assert stopped.returncode == 128 + signal.SIGINT, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted by SIGINT" in stderr
+    assert left == []

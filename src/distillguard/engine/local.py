@@ -23,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from types import TracebackType
-from typing import NoReturn, Self, TypeVar
+from typing import Any, NoReturn, Self, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -79,10 +79,15 @@ class LocalEngine:
     start-up cost) is shared by every stage of a scan. Leaving the block cancels the queued
     items; normally it waits for the running ones, through an exception (``Stopped``
     included) it terminates the workers.
+
+    ``setup(*setup_args)`` runs once in each worker before its first item: state that every
+    item needs (the simulator's render context) is then sent once per worker, not per item.
     """
 
     workers: int = field(default_factory=_default_workers)
     max_in_flight: int = 3
+    setup: Callable[..., object] | None = None
+    setup_args: tuple[Any, ...] = ()
     _pool: ProcessPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def __enter__(self) -> Self:
@@ -132,7 +137,10 @@ class LocalEngine:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=_init_worker
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(self.setup, self.setup_args),
             )
         return self._pool
 
@@ -152,8 +160,8 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def _init_worker() -> None:
-    """Make a worker ignore Ctrl-C and exit when its parent does.
+def _init_worker(setup: Callable[..., object] | None, args: tuple[Any, ...]) -> None:
+    """Make a worker ignore Ctrl-C and exit when its parent does; then run ``setup(*args)``.
 
     Ctrl-C reaches the whole process group; the parent alone handles it and ends the pool, so
     no worker prints a KeyboardInterrupt traceback.
@@ -174,6 +182,8 @@ def _init_worker() -> None:
             target=_exit_with, args=(parent,), name="exit-with-parent", daemon=True
         )
         watchdog.start()
+    if setup is not None:
+        setup(*args)
 
 
 def _exit_with(parent: BaseProcess) -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from distillguard.engine.local import LocalEngine
 from distillguard.simulate.plan import CHUNK_EVENTS, INJECTION_KINDS, Plan
 from distillguard.simulate.render import (
     COMPRESSLEVEL,
@@ -81,7 +80,7 @@ def chunk_tasks(plan: Plan) -> Iterator[ChunkTask]:
 _WORKER_CONTEXT: list[RenderContext] = []
 
 
-def _init_worker(ctx: RenderContext) -> None:
+def _set_context(ctx: RenderContext) -> None:
     _WORKER_CONTEXT[:] = [ctx]
 
 
@@ -90,25 +89,19 @@ def _render_in_worker(task: ChunkTask) -> ChunkResult:
 
 
 def _rendered(ctx: RenderContext, plan: Plan, workers: int) -> Iterator[ChunkResult]:
-    """Chunk results in order; at most ``2 * workers`` chunks in flight."""
+    """Chunk results in order, a bounded number in flight.
+
+    The engine's workers get the render context once each, ignore Ctrl-C (the parent ends
+    them) and exit with the parent.
+    """
     tasks = chunk_tasks(plan)
     if workers <= 1:
         for task in tasks:
             yield render_chunk(ctx, task)
         return
-    # Not "fork": the progress bar runs a thread, and forking a threaded process is unsafe.
-    methods = multiprocessing.get_all_start_methods()
-    mp_context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=mp_context, initializer=_init_worker, initargs=(ctx,)
-    ) as pool:
-        pending: list[Future[ChunkResult]] = []
-        for task in tasks:
-            pending.append(pool.submit(_render_in_worker, task))
-            if len(pending) >= 2 * workers:
-                yield pending.pop(0).result()
-        for fut in pending:
-            yield fut.result()
+    engine = LocalEngine(workers=workers, max_in_flight=2, setup=_set_context, setup_args=(ctx,))
+    with engine:
+        yield from engine.map_batches(tasks, _render_in_worker)
 
 
 def write_events(
