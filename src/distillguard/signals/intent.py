@@ -12,15 +12,14 @@ write them in many languages and paraphrases. Two feature groups cover that:
 
 Everything is hashed into ``2**bits`` buckets and scored by a linear model exported from
 ``scripts/train_intent.py``, which trains on exactly the features this module computes. The
-featuriser is vectorised over a whole batch with numpy (one table lookup per character, then
-array arithmetic on prefix sums), because a scan classifies millions of prompts and a
-per-character Python loop would be the bottleneck of the whole product.
+featuriser is one compiled walk over a batch's characters (``intent_kernel``): a scan
+classifies millions of prompts, and the gateway one request at a time, where a vectorised
+featuriser's fixed cost per call dominated.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from importlib import resources
 
 import numpy as np
 
+from distillguard.signals.intent_kernel import CAT_SHIFT, SINGLE, WORD, feature_hashes
 from distillguard.signals.schema import INTENTS
 
 MODEL_RESOURCE = "intent_model.npz"
@@ -43,16 +43,6 @@ ELLIPSIS = " \u2026 "
 # Batches are featurised in chunks of about this many characters so the per-character
 # arrays stay in the 2 MB L2 cache (measured fastest at 16k-32k; 256k is ~2x slower).
 CHUNK_CHARS = 1 << 15
-
-_WORD, _SINGLE = 1, 2
-_CAT_SHIFT = 24
-_CODE_MASK = (1 << _CAT_SHIFT) - 1
-_POW_BASE = 0x100000001B3
-_BIGRAM_MUL = np.uint64(0x9E3779B97F4A7C15)
-_BOS = np.uint64(0x165667B19E3779F9)
-_MIX = np.uint64(0xD6E8FEB86659FD93)
-# One salt per feature kind, so equal hashes of different kinds land in different buckets.
-_SALTS = tuple(np.uint64((0x94D049BB133111EB * (k + 1)) % 2**64) for k in range(len(FEATURE_KINDS)))
 
 
 def _is_cjk_like(cp: int) -> bool:
@@ -82,31 +72,19 @@ def _char_table() -> np.ndarray:
         folded = unicodedata.normalize("NFKC", ch).lower()
         code = ord(folded) if len(folded) == 1 else cp
         if unicodedata.category(chr(code)) == "Nd":
-            cat, code = _WORD, ord("0")
+            cat, code = WORD, ord("0")
         elif _is_cjk_like(cp):
-            cat = _SINGLE
+            cat = SINGLE
         elif folded.isalnum() or unicodedata.category(ch)[0] == "M" or ch == "_":
-            cat = _WORD
+            cat = WORD
         elif len(folded) == 1 and folded.isspace():
             continue
         else:
-            cat = _SINGLE
-        table[cp] = (cat << _CAT_SHIFT) | code
-    table[0xFFFF] = (_SINGLE << _CAT_SHIFT) | 0xFFFF
+            cat = SINGLE
+        table[cp] = (cat << CAT_SHIFT) | code
+    table[0xFFFF] = (SINGLE << CAT_SHIFT) | 0xFFFF
     table.setflags(write=False)
     return table
-
-
-@functools.lru_cache(maxsize=4)
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """P**i and P**-i modulo 2**64 for i < n (n a power of two, so few sizes are cached)."""
-    powers = np.full(n, _POW_BASE, dtype=np.uint64)
-    powers[0] = 1
-    np.multiply.accumulate(powers, out=powers)
-    inverse = np.full(n, pow(_POW_BASE, -1, 1 << 64), dtype=np.uint64)
-    inverse[0] = 1
-    np.multiply.accumulate(inverse, out=inverse)
-    return powers, inverse
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,96 +109,27 @@ class IntentFeatures:
 
 
 def hash_features(texts: Sequence[str], bits: int) -> IntentFeatures:
-    """Tokenise, fold and hash a batch of texts into ``2**bits`` buckets (vectorised).
+    """Tokenise, fold and hash a batch of texts into ``2**bits`` buckets.
 
-    Token and window hashes are polynomial sums of their characters, read off one prefix sum
-    over the whole batch and shifted back to their start, so a feature does not depend on
-    where it occurs or on the other texts in the batch.
+    A token or window hashes to the polynomial sum of its folded characters (``c_j * P**j``
+    modulo 2**64); a bigram to the previous token's hash (a begin marker for a document's
+    first token) times a constant plus its own; a character window counts non-word
+    characters as zero. Each kind is salted, mixed and cut to ``bits``; a feature therefore
+    does not depend on where it occurs or on the other texts in the batch.
     """
     n_docs = len(texts)
-    kinds = len(FEATURE_KINDS)
-    if n_docs == 0:
-        empty = np.zeros(0, dtype=np.intp)
-        return IntentFeatures(empty, np.zeros(1, dtype=np.intp), np.zeros(0), bits)
     # Every document is preceded by a separator and the batch ends with enough of them for
-    # the longest character window, so no token or window spans two documents. (ufunc
-    # methods and preallocated outputs below keep the fixed cost of one short text low.)
-    longest = max(CHAR_ORDERS)
+    # the longest character window, so no token or window spans two documents.
     char_starts = np.ones(n_docs + 1, dtype=np.intp)
     np.add.accumulate(
         np.fromiter(map(len, texts), dtype=np.intp, count=n_docs), out=char_starts[1:]
     )
     char_starts[1:] += np.arange(2, n_docs + 2)
-    joined = "\x00" + "\x00".join(texts) + "\x00" * longest
+    joined = "\x00" + "\x00".join(texts) + "\x00" * max(CHAR_ORDERS)
     raw = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    codes = _char_table().take(raw, mode="clip")  # code points above U+FFFF share the last entry
-    cat = codes >> _CAT_SHIFT
-    word = cat == _WORD
-    single = cat == _SINGLE
-    n_chars = len(codes)
-    powers, inverse = _powers(1 << max(16, n_chars.bit_length()))
-    values = (codes & _CODE_MASK).astype(np.uint64)
-    values *= powers[:n_chars]
-    summed = np.zeros(n_chars + 1, dtype=np.uint64)
-    np.add.accumulate(values, out=summed[1:])
-
-    # Tokens: word runs and single characters (the separators at both ends keep the shifted
-    # comparisons in range). Character windows: a window of n characters starting at w stays
-    # inside one word, padded by at most one boundary on each side, when its interior
-    # w+1 .. w+n-2 is all word characters.
-    starts_mask = single.copy()
-    starts_mask[1:] |= word[1:] > word[:-1]
-    ends_mask = single
-    ends_mask[:-1] |= word[:-1] > word[1:]
-    tok_start = starts_mask.nonzero()[0]
-    tok_end = ends_mask.nonzero()[0] + 1
-    n_tok = len(tok_start)
-    # Feature kinds are stored one after the other: kind k of document i is the segment
-    # offsets[k] + doc_bounds[k, i] .. offsets[k] + doc_bounds[k, i + 1]. A word of L
-    # characters has max(L - n + 3, 0) windows of order n, so window counts follow from it.
-    doc_bounds = np.empty((kinds, n_docs + 1), dtype=np.intp)
-    doc_bounds[:2] = tok_start.searchsorted(char_starts)
-    word_len = (tok_end - tok_start) * word[tok_start]
-    cumulative = np.zeros(n_tok + 1, dtype=np.intp)
-    for k, n in enumerate(CHAR_ORDERS, start=2):
-        np.add.accumulate(np.maximum(word_len - (n - 3), 0), out=cumulative[1:])
-        cumulative.take(doc_bounds[0], out=doc_bounds[k])
-    offsets = np.zeros(kinds + 1, dtype=np.intp)
-    np.add.accumulate(doc_bounds[:, -1], out=offsets[1:])
-    hashes = np.empty(offsets[-1], dtype=np.uint64)
-    parts = [hashes[lo:hi] for lo, hi in itertools.pairwise(offsets.tolist())]
-
-    uni, bigram = parts[0], parts[1]
-    np.subtract(summed.take(tok_end), summed.take(tok_start), out=uni)
-    uni *= inverse.take(tok_start)
-    bigram[1:] = uni[:-1]
-    firsts = doc_bounds[0, :-1]
-    bigram[firsts[firsts < n_tok]] = _BOS
-    bigram *= _BIGRAM_MUL
-    bigram += uni
-    # Window hashes come from a prefix sum where non-word characters count as zero.
-    values *= word
-    np.add.accumulate(values, out=summed[1:])
-    n_win = n_chars - longest + 1
-    mask = word[1 : n_win + 1].copy()
-    for n, out in zip(CHAR_ORDERS, parts[2:], strict=True):
-        for k in range(2, n - 1):
-            mask &= word[k : n_win + k]
-        if len(out):
-            h = summed[n : n_win + n] - summed[:n_win]
-            h *= inverse[:n_win]
-            h.compress(mask, out=out)
-    for part, salt in zip(parts, _SALTS, strict=True):
-        part ^= salt
-    hashes *= _MIX
-    hashes >>= np.uint64(64 - bits)
-    bounds = np.empty(kinds * n_docs + 1, dtype=np.intp)
-    np.add(doc_bounds[:, :-1], offsets[:-1, None], out=bounds[:-1].reshape(kinds, n_docs))
-    bounds[-1] = offsets[-1]
-    n_feat = np.subtract(doc_bounds[:, 1:], doc_bounds[:, :-1]).sum(axis=0)
-    scale = np.maximum(n_feat, 1) ** -0.5
-    # Bucket ids are below 2**bits, so the unsigned hashes read as the same signed indices.
-    return IntentFeatures(buckets=hashes.view(np.intp), bounds=bounds, scale=scale, bits=bits)
+    buckets, bounds, counts = feature_hashes(raw, _char_table(), char_starts, 64 - bits)
+    scale = np.maximum(counts, 1) ** -0.5
+    return IntentFeatures(buckets=buckets, bounds=bounds, scale=scale, bits=bits)
 
 
 @dataclass(frozen=True, eq=False)
