@@ -27,12 +27,16 @@ from importlib import resources
 
 import numpy as np
 
-from distillguard.signals.intent_kernel import CAT_SHIFT, SINGLE, WORD, feature_hashes
+from distillguard.signals.intent_kernel import (
+    CAT_SHIFT,
+    CHAR_ORDERS,
+    SINGLE,
+    WORD,
+    feature_hashes,
+)
 from distillguard.signals.schema import INTENTS
 
 MODEL_RESOURCE = "intent_model.npz"
-# Character n-gram orders taken inside words.
-CHAR_ORDERS = (3, 5)
 FEATURE_KINDS = ("token", "token_bigram", *(f"char{n}" for n in CHAR_ORDERS))
 # What ``intent_text`` keeps: the head and tail of each part, because instructions sit at
 # the start or the end of a prompt and the middle is usually pasted payload.

@@ -15,9 +15,10 @@ from distillguard.signals.jit import jit
 # Character categories, stored above the folded code in ``intent._char_table``.
 WORD, SINGLE = 1, 2
 CAT_SHIFT = 24
-# Kinds, in ``intent.FEATURE_KINDS`` order: token, token bigram, char 3-gram, char 5-gram.
-KINDS = 4
-_CHAR_ORDERS = (3, 5)
+# Character n-gram orders taken inside words.
+CHAR_ORDERS = (3, 5)
+# Kinds, in ``intent.FEATURE_KINDS`` order: token, token bigram, then one per character order.
+KINDS = 2 + len(CHAR_ORDERS)
 _POW_BASE = np.uint64(0x100000001B3)
 _BIGRAM_MUL = np.uint64(0x9E3779B97F4A7C15)
 _BOS = np.uint64(0x165667B19E3779F9)
@@ -79,8 +80,8 @@ def feature_hashes(
             if c == WORD:
                 # Windows of order m whose interior lies inside the word: starts p-1 ..
                 # stop-m+1, the boundary characters on either side counting as zero.
-                for k in range(2):
-                    m = _CHAR_ORDERS[k]
+                for k in range(len(CHAR_ORDERS)):
+                    m = CHAR_ORDERS[k]
                     for w in range(p - 1, stop - m + 2):
                         h = np.uint64(0)
                         power = np.uint64(1)
