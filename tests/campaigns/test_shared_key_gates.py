@@ -167,5 +167,33 @@ def test_a_template_heats_when_its_senders_turn_heavy_even_if_they_never_send_it
     ]
     flagged = _flags(rows, SharedKeyConfig())
     assert set(flagged) == {f"spread-{k}" for k in range(4)}
-    # Hot once the third sender turns heavy (its third request, about two hours in).
-    assert max(flagged.values()) <= T0 + timedelta(hours=2, minutes=5)
+    # Hot once the third sender meets the credit rule without its request on the template
+    # (three requests besides it: its fourth, about three hours in).
+    assert max(flagged.values()) <= T0 + timedelta(hours=3, minutes=5)
+
+
+def test_a_popular_prompt_the_model_misreads_does_not_heat_itself() -> None:
+    # Forty people each send one popular prompt that the intent model misreads as grading,
+    # early on; one other request of theirs is misread too. Counting the prompt itself, two of
+    # their first three requests are "harvesting": each would turn heavy, be credited with the
+    # prompt, and heat it, and then be flagged for it. Judged without the prompt, none is heavy.
+    misread = {"intent": "rubric_grading", "p_rubric": 0.8}
+    rows = [
+        _agent(
+            f"person-{k}",
+            k * 7.0 + i * 45.0,
+            i,
+            template_hash=888 if i == 0 else 20_000 + 100 * k + i,
+            **(misread if i < 2 else {}),
+        )
+        for k in range(40)
+        for i in range(12)
+    ]
+    assert _flags(list(rows), SharedKeyConfig()) == {}
+    judged_with_it = _flags(list(rows), SharedKeyConfig(judged_without_key=()))
+    assert len(judged_with_it) == 40
+
+
+def test_only_content_kinds_can_be_judged_without_the_key() -> None:
+    with pytest.raises(ValueError, match="judged_without_key"):
+        SharedKeyConfig(judged_without_key=("ip",))

@@ -17,7 +17,7 @@ plus window functions, so it runs over the whole scan or over a growing log alik
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +93,13 @@ class SharedKeyConfig:
     # each content key counted as hits from then on (see ``_hot_keys``). An account that mixes
     # harvesting into ordinary use gets no such credit: its early requests were its own.
     credit: tuple[int, float] = (3, 0.6)
+    # Content kinds whose holders are judged heavy (and credited) on their traffic *other*
+    # than the key, while the key is at most half of it. A popular prompt that the intent
+    # model misreads as harvesting would otherwise make its own senders heavy: one more
+    # misread request among a person's first three and the prompt heats itself. A template is
+    # usually one of many a harvester sends; a harness (system prompt, tool set) is in all of a
+    # farm account's requests, so it cannot be left out of its own judgement.
+    judged_without_key: tuple[str, ...] = ("template",)
     # Own gate requests a holder needs per kind, and which requests count: "score" (classified
     # harvesting or a harvest score of at least ``gate_score``) or "classified". A signup
     # cohort is loose (strangers sign up in the same hours through the same channel), and a
@@ -134,6 +141,8 @@ class SharedKeyConfig:
         who, what = (set(group) for group in self.corroborating)
         if not who | what <= set(KEY_REASONS) or who & what:
             raise ValueError(f"corroborating must be two disjoint groups of {sorted(KEY_REASONS)}")
+        if not set(self.judged_without_key) <= set(_CONTENT_KINDS):
+            raise ValueError(f"judged_without_key must be among {_CONTENT_KINDS}")
         modes = {mode for _, _, mode in self.gate_requests}
         if not modes <= set(_GATE_MODES):
             raise ValueError(f"gate modes must be among {sorted(_GATE_MODES)}, got {sorted(modes)}")
@@ -185,9 +194,7 @@ def judge_keys(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyCo
         return SharedKeys(pl.DataFrame(schema=KEY_FLAG_SCHEMA), pl.DataFrame(schema=_SUMMARY))
     # One key kind at a time: only one kind's (event, key) rows exist at once.
     hot, totals, holders = [], [], []
-    credited = (
-        events.rows.filter(pl.col("credit")).group_by("acct").agg(pl.col("seq").min().alias("from"))
-    )
+    credited = _credited(events.rows, config)
     for kind, held, names in _held_keys(events, accounts, config):
         kind_hot = _hot_keys(held, kind, config, credited if kind in _CONTENT_KINDS else None)
         held_from = (
@@ -380,13 +387,54 @@ def _events(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfi
     )
     names, ips = _code_texts(df["account_id"]), _code_texts(df["ip_text"])
     df = df.drop("account_id", "ip_text")
-    n = pl.int_range(1, pl.len() + 1).over("acct")
-    hits = pl.col("h").cast(pl.Int64).cum_sum().over("acct")
-    heavy = pl.any_horizontal([(n >= least) & (hits >= share * n) for least, share in config.heavy])
-    least, share = config.credit
-    credit = (n >= least) & (hits >= share * n)
-    df = df.sort("acct", "seq").with_columns(heavy.alias("heavy"), credit.alias("credit"))
+    n = pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("acct")
+    hits = pl.col("h").cast(pl.UInt32).cum_sum().over("acct")
+    df = df.sort("acct", "seq").with_columns(n.alias("n"), hits.alias("hits"))
+    df = df.with_columns(
+        _heavy(pl.col("n"), pl.col("hits"), config.heavy).alias("heavy"),
+        _heavy(pl.col("n"), pl.col("hits"), [config.credit]).alias("credit"),
+    )
     return _Events(df, times, names, ips)
+
+
+def _heavy(n: pl.Expr, hits: pl.Expr, rules: Sequence[tuple[int, float]]) -> pl.Expr:
+    """Whether ``hits`` of ``n`` requests meet any of the (at least, share) ``rules``."""
+    n, hits = n.cast(pl.Int64), hits.cast(pl.Int64)
+    return pl.any_horizontal([(n >= least) & (hits >= share * n) for least, share in rules])
+
+
+def _without(
+    n: pl.Expr, hits: pl.Expr, own_n: pl.Expr, own_hits: pl.Expr
+) -> tuple[pl.Expr, pl.Expr]:
+    """An account's requests and hits without its ``own_n`` requests (``own_hits`` hits) on a
+    key, when they are at most half of its requests. A key that carries most of an account's
+    traffic is what the account does (one template, its slots filled, request after request),
+    so it is judged on all of it."""
+    n, hits = n.cast(pl.Int64), hits.cast(pl.Int64)
+    minority = own_n * 2 <= n
+    return (
+        pl.when(minority).then(n - own_n).otherwise(n),
+        pl.when(minority).then(hits - own_hits).otherwise(hits),
+    )
+
+
+# How many of its requests, from the one that met the credit rule, an account has to meet it
+# again without a key's own requests (see ``_hot_keys``).
+_CREDIT_REQUESTS = 16
+
+
+def _credited(rows: pl.DataFrame, config: SharedKeyConfig) -> pl.DataFrame:
+    """Per account that meets the credit rule: ``from``, the seq of its first request that
+    meets it, and (seq, n, hits) of that request and its next ones (``_CREDIT_REQUESTS`` in
+    all), so a key's credit can wait until the rule holds without the key's requests."""
+    first = rows.filter(pl.col("credit")).group_by("acct").agg(pl.col("seq").min().alias("from"))
+    return (
+        rows.select("acct", "seq", "n", "hits")
+        .join(first, on="acct")
+        .filter(pl.col("seq") >= pl.col("from"))
+        .group_by("acct", maintain_order=True)
+        .head(_CREDIT_REQUESTS)
+    )
 
 
 def _held_keys(
@@ -405,7 +453,22 @@ def _held_keys(
     # a heavy harvester over all its traffic, so only content shared by several such accounts
     # (and used largely by them) is hot.
     for column, kind in CONTENT_KEYS:
-        held = rows.filter(pl.col(column) != 0).select("seq", "acct", h="heavy", key=column)
+        held = rows.filter(pl.col(column) != 0)
+        if kind in config.judged_without_key:
+            # The account's requests and hits so far, less those on this key ("own").
+            pair = ["acct", column]
+            own_n = pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(pair)
+            own_hits = pl.col("h").cast(pl.Int64).cum_sum().over(pair)
+            rest_n, rest_hits = _without(pl.col("n"), pl.col("hits"), own_n, own_hits)
+            held = held.select(
+                "seq",
+                "acct",
+                pl.col("h").alias("own"),
+                _heavy(rest_n, rest_hits, config.heavy).alias("h"),
+                key=column,
+            )
+        else:
+            held = held.select("seq", "acct", h="heavy", key=column)
         yield kind, held, None
         del held
     if accounts is None or not accounts.num_rows:
@@ -443,23 +506,48 @@ def _hot_keys(
     """(key, hot_at, p) of one kind: the first event (seq) at which each key passed the test,
     and its p.
 
-    ``credited`` (acct, from: the seq of its first request that meets the credit rule), for
-    content keys: from that moment the account's earlier requests on a key count as hits. A
-    campaign that spreads over thousands of templates seldom sends one again once its accounts
-    are known to be heavy, so counting only later requests would leave its templates cold for
-    days.
+    ``credited`` (``_credited``), for content keys: from the moment an account meets the credit
+    rule its earlier requests on a key count as hits. A campaign that spreads over thousands of
+    templates seldom sends one again once its accounts are known to be heavy, so counting only
+    later requests would leave its templates cold for days. For a kind judged without the key
+    (``held`` has an ``own`` column) the credit comes at the first of those requests at which
+    the account meets the rule without its requests on the key up to its credit; none if it
+    does not within ``_CREDIT_REQUESTS``.
     """
-    shared = held.filter(pl.col("acct").n_unique().over("key") >= config.min_accounts).select(
+    shared = held.filter(pl.col("acct").n_unique().over("key") >= config.min_accounts)
+    if credited is not None:
+        start = credited.group_by("acct").agg(pl.col("from").first())
+        earlier = (
+            shared.join(start, on="acct")
+            .filter(pl.col("seq") <= pl.col("from"))
+            .group_by("key", "acct")
+            .agg(
+                (pl.col("seq") < pl.col("from")).sum().cast(pl.Int64).alias("hits"),
+                pl.len().cast(pl.Int64).alias("own_n"),
+                (pl.col("own").sum() if "own" in held.columns else pl.lit(0))
+                .cast(pl.Int64)
+                .alias("own_hits"),
+            )
+            .filter(pl.col("hits") > 0)
+        )
+        if "own" in held.columns:
+            rest_n, rest_hits = _without(
+                pl.col("n"), pl.col("hits_right"), pl.col("own_n"), pl.col("own_hits")
+            )
+            earned = earlier.join(credited, on="acct").filter(
+                _heavy(rest_n, rest_hits, [config.credit])
+            )
+        else:
+            earned = earlier.join(credited.filter(pl.col("seq") == pl.col("from")), on="acct")
+        credit = (
+            earned.group_by("key", "acct")
+            .agg(pl.col("seq").min(), pl.col("hits").first())
+            .select("key", "seq", "acct", "hits", requests=pl.lit(0))
+        )
+    shared = shared.select(
         "key", "seq", "acct", pl.col("h").cast(pl.Int64).alias("hits"), requests=pl.lit(1)
     )
     if credited is not None:
-        credit = (
-            shared.join(credited, on="acct")
-            .filter(pl.col("seq") < pl.col("from"))
-            .group_by("key", "acct")
-            .agg(pl.col("from").first().alias("seq"), pl.len().cast(pl.Int64).alias("hits"))
-            .select("key", "seq", "acct", "hits", requests=pl.lit(0))
-        )
         shared = pl.concat([shared, credit])
     first_h = (pl.col("hits") > 0) & ((pl.col("hits") > 0).cum_sum().over(["key", "acct"]) == 1)
     running = shared.sort("key", "seq", "requests").with_columns(
