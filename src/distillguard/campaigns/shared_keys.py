@@ -194,7 +194,7 @@ def judge_keys(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyCo
         return SharedKeys(pl.DataFrame(schema=KEY_FLAG_SCHEMA), pl.DataFrame(schema=_SUMMARY))
     # One key kind at a time: only one kind's (event, key) rows exist at once.
     hot, totals, holders = [], [], []
-    credited = _credited(events.rows, config)
+    credited = _credited(events.rows)
     for kind, held, names in _held_keys(events, accounts, config):
         kind_hot = _hot_keys(held, kind, config, credited if kind in _CONTENT_KINDS else None)
         held_from = (
@@ -222,7 +222,8 @@ class _Events:
     events)."""
 
     # seq (rank in (ts, request_id) order), acct (account code), ip (code), the content hashes,
-    # h, gate, heavy, credit; sorted by (acct, seq).
+    # h, gate, n and hits (the account's requests and classified ones so far), heavy, credit;
+    # sorted by (acct, seq).
     rows: pl.DataFrame
     times: pl.Series  # ts by seq
     accounts: pl.Series  # account_id by acct - 1
@@ -355,9 +356,10 @@ def benign_key_rate(summary: pl.DataFrame, min_requests: int = 50, quantile: flo
 
 
 def _events(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfig) -> _Events:
-    """Slim event rows: ``h`` (classified harvesting), ``gate`` (a gate request), ``heavy``
-    (the account, counting this request, is a heavy harvester so far) and ``credit`` (it meets
-    the credit rule so far)."""
+    """Slim event rows: ``h`` (classified harvesting), ``gate`` (a gate request), ``n`` and
+    ``hits`` (the account's requests and classified ones so far, this one included), ``heavy``
+    (the account is a heavy harvester so far) and ``credit`` (it meets the credit rule so
+    far)."""
     columns = ["ts", "request_id", "account_id", "ip", "template_hash", "system_hash"]
     columns += ["tools_hash", "intent"]
     df = pl.from_arrow(signals.select([*columns, *INTENT_SCORE_COLUMNS]))
@@ -423,15 +425,16 @@ def _without(
 _CREDIT_REQUESTS = 16
 
 
-def _credited(rows: pl.DataFrame, config: SharedKeyConfig) -> pl.DataFrame:
+def _credited(rows: pl.DataFrame) -> pl.DataFrame:
     """Per account that meets the credit rule: ``from``, the seq of its first request that
-    meets it, and (seq, n, hits) of that request and its next ones (``_CREDIT_REQUESTS`` in
-    all), so a key's credit can wait until the rule holds without the key's requests."""
+    meets it, and ``at``, ``n_at``, ``hits_at`` (seq, requests and hits so far) of that request
+    and its next ones (``_CREDIT_REQUESTS`` in all), so a key's credit can wait until the rule
+    holds without the key's requests."""
     first = rows.filter(pl.col("credit")).group_by("acct").agg(pl.col("seq").min().alias("from"))
     return (
-        rows.select("acct", "seq", "n", "hits")
+        rows.select("acct", at="seq", n_at="n", hits_at="hits")
         .join(first, on="acct")
-        .filter(pl.col("seq") >= pl.col("from"))
+        .filter(pl.col("at") >= pl.col("from"))
         .group_by("acct", maintain_order=True)
         .head(_CREDIT_REQUESTS)
     )
@@ -532,16 +535,16 @@ def _hot_keys(
         )
         if "own" in held.columns:
             rest_n, rest_hits = _without(
-                pl.col("n"), pl.col("hits_right"), pl.col("own_n"), pl.col("own_hits")
+                pl.col("n_at"), pl.col("hits_at"), pl.col("own_n"), pl.col("own_hits")
             )
             earned = earlier.join(credited, on="acct").filter(
                 _heavy(rest_n, rest_hits, [config.credit])
             )
         else:
-            earned = earlier.join(credited.filter(pl.col("seq") == pl.col("from")), on="acct")
+            earned = earlier.join(credited.filter(pl.col("at") == pl.col("from")), on="acct")
         credit = (
             earned.group_by("key", "acct")
-            .agg(pl.col("seq").min(), pl.col("hits").first())
+            .agg(pl.col("at").min().alias("seq"), pl.col("hits").first())
             .select("key", "seq", "acct", "hits", requests=pl.lit(0))
         )
     shared = shared.select(
