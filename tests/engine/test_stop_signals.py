@@ -70,21 +70,27 @@ def _kill(processes: list[psutil.Process]) -> None:
             process.kill()
 
 
-def test_workers_exit_when_their_parent_is_killed() -> None:
-    process = subprocess.Popen([sys.executable, "-c", SLOW_PARENT], text=True)
+def _workers_left_after_kill(command: list[str]) -> tuple[int, list[psutil.Process]]:
+    """Start ``command``, SIGKILL it once its two workers run (it runs no cleanup at all), and
+    return how many workers it had and those still running five seconds later."""
+    process = subprocess.Popen(command, text=True)
     workers: list[psutil.Process] = []
     try:
         workers = _started_workers(process, 2)
-        process.kill()  # SIGKILL: the parent runs no cleanup at all
+        process.kill()
         process.wait(timeout=10)
         deadline = time.monotonic() + 5
         while _running(workers) and time.monotonic() < deadline:
             time.sleep(0.05)
-        left = _running(workers)
+        return len(workers), _running(workers)
     finally:
         process.kill()
         _kill(workers)
-    assert len(workers) == 2 and left == [], "the workers outlived their parent"
+
+
+def test_workers_exit_when_their_parent_is_killed() -> None:
+    started, left = _workers_left_after_kill([sys.executable, "-c", SLOW_PARENT])
+    assert started == 2 and left == [], "the workers outlived their parent"
 
 
 @pytest.mark.parametrize(
@@ -133,20 +139,10 @@ def test_simulator_workers_exit_with_their_parent_and_ctrl_c_ends_it_cleanly(
     """The simulator renders in the engine's workers: they exit when it is killed, and a
     Ctrl-C to its process group ends it with one line and no traceback from any worker."""
     command = [sys.executable, "-m", "distillguard", "simulate", "--scale", "2"]
-    killed = subprocess.Popen([*command, "--out", str(tmp_path / "a"), "--no-progress"])
-    workers: list[psutil.Process] = []
-    try:
-        workers = _started_workers(killed, 2)
-        killed.kill()
-        killed.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while _running(workers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        orphans = _running(workers)
-    finally:
-        killed.kill()
-        _kill(workers)
-    assert len(workers) == 2 and orphans == [], "the simulator's workers outlived it"
+    started, orphans = _workers_left_after_kill(
+        [*command, "--out", str(tmp_path / "a"), "--no-progress"]
+    )
+    assert started == 2 and orphans == [], "the simulator's workers outlived it"
 
     stopped = subprocess.Popen(
         [*command, "--out", str(tmp_path / "b"), "--no-progress"],
@@ -155,6 +151,7 @@ def test_simulator_workers_exit_with_their_parent_and_ctrl_c_ends_it_cleanly(
         text=True,
         start_new_session=True,
     )
+    workers: list[psutil.Process] = []
     try:
         workers = _started_workers(stopped, 2)
         os.killpg(stopped.pid, signal.SIGINT)
