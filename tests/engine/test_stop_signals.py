@@ -105,6 +105,13 @@ def test_a_stopped_scan_ends_with_one_line_and_no_workers(
         *(sys.executable, "-m", "distillguard", "scan", str(events), "--out", str(tmp_path)),
         *("--workers", "2", "--no-progress", "--no-report"),
     ]
+    _assert_stopped_cleanly(command, signum, group)
+
+
+def _assert_stopped_cleanly(command: list[str], signum: signal.Signals, group: bool) -> None:
+    """Send ``signum`` to ``command`` (to its whole process group if ``group``, as Ctrl-C
+    does) as soon as its two workers run: it ends with one line, the signal's exit code, no
+    traceback, and no worker left."""
     # A session of its own, so Ctrl-C can be mimicked: SIGINT to the whole process group.
     process = subprocess.Popen(
         command,
@@ -123,7 +130,7 @@ def test_a_stopped_scan_ends_with_one_line_and_no_workers(
         else:
             process.send_signal(signum)
         _, stderr = process.communicate(timeout=30)
-        left = _running(workers)  # the scan shut its pool down before it exited
+        left = _running(workers)  # the run shut its pool down before it exited
     finally:
         process.kill()
         _kill(workers)
@@ -144,23 +151,6 @@ def test_simulator_workers_exit_with_their_parent_and_ctrl_c_ends_it_cleanly(
     )
     assert started == 2 and orphans == [], "the simulator's workers outlived it"
 
-    stopped = subprocess.Popen(
-        [*command, "--out", str(tmp_path / "b"), "--no-progress"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    _assert_stopped_cleanly(
+        [*command, "--out", str(tmp_path / "b"), "--no-progress"], signal.SIGINT, group=True
     )
-    workers: list[psutil.Process] = []
-    try:
-        workers = _started_workers(stopped, 2)
-        os.killpg(stopped.pid, signal.SIGINT)
-        _, stderr = stopped.communicate(timeout=30)
-        left = _running(workers)
-    finally:
-        stopped.kill()
-        _kill(workers)
-    assert stopped.returncode == 128 + signal.SIGINT, stderr
-    assert "Traceback" not in stderr
-    assert "interrupted by SIGINT" in stderr
-    assert left == []
