@@ -72,14 +72,18 @@ def _kill(processes: list[psutil.Process]) -> None:
 
 def _workers_left_after_kill(command: list[str]) -> tuple[int, list[psutil.Process]]:
     """Start ``command``, SIGKILL it once its two workers run (it runs no cleanup at all), and
-    return how many workers it had and those still running five seconds later."""
+    return how many workers it had and those still running 30 seconds later.
+
+    A worker killed while it is still importing (the simulator's unpickle their render context
+    first, which imports Polars and numpy) notices its parent only once the imports are done:
+    seconds on a loaded machine."""
     process = subprocess.Popen(command, text=True)
     workers: list[psutil.Process] = []
     try:
         workers = _started_workers(process, 2)
         process.kill()
         process.wait(timeout=10)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while _running(workers) and time.monotonic() < deadline:
             time.sleep(0.05)
         return len(workers), _running(workers)

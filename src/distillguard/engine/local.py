@@ -49,11 +49,23 @@ class Stopped(KeyboardInterrupt):
         return 128 + self.signum
 
 
+# A stop signal that arrives while the main thread spawns a worker waits until the spawn is
+# done (see ``_spawning``): set while spawning, and the signal that waited.
+_SPAWN: dict[str, Any] = {"active": False, "waiting": None}
+
+
 @contextlib.contextmanager
 def stop_signals(handler: Callable[[int], object]) -> Iterator[None]:
     """Call ``handler(signum)`` on SIGINT and SIGTERM inside the block (main thread only);
     the previous handlers come back after it."""
-    previous = {s: signal.signal(s, lambda signum, frame: handler(signum)) for s in STOP_SIGNALS}
+
+    def deliver(signum: int, frame: object) -> None:
+        if _SPAWN["active"]:
+            _SPAWN["waiting"] = signum
+        else:
+            handler(signum)
+
+    previous = {s: signal.signal(s, deliver) for s in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -126,7 +138,7 @@ class LocalEngine:
         pending: deque[Future[R]] = deque()
         limit = self.workers * self.max_in_flight
         for item in items:
-            with _sigint_blocked():  # a submit may spawn a worker
+            with _spawning():  # a submit may spawn a worker
                 pending.append(pool.submit(fn, item))
             if len(pending) >= limit:
                 yield pending.popleft().result()
@@ -146,18 +158,31 @@ class LocalEngine:
 
 
 @contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread. A worker spawned meanwhile starts with the mask, so a
-    Ctrl-C during its start-up, before ``_init_worker`` ignores SIGINT, stays pending and is
-    then dropped instead of interrupting its imports with a traceback."""
-    if sys.platform == "win32":
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def _spawning() -> Iterator[None]:
+    """Let a worker be spawned whole: block SIGINT in this thread and hold back stop signals.
+
+    A worker spawned meanwhile starts with SIGINT blocked, so a Ctrl-C during its start-up,
+    before ``_init_worker`` ignores it, stays pending and is then dropped instead of
+    interrupting its imports with a traceback. The mask does not stop the signal reaching
+    another thread of this process, whose Python handler then runs here: unwinding in the
+    middle of the spawn would leave the worker half its start-up data (an ``EOFError``
+    traceback). So a stop signal that arrives meanwhile is delivered once the spawn is done.
+    """
+    before = (
+        None
+        if sys.platform == "win32"
+        else signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    )
+    _SPAWN["active"] = True
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        _SPAWN["active"] = False
+        if before is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        waiting, _SPAWN["waiting"] = _SPAWN["waiting"], None
+        if waiting is not None:
+            signal.raise_signal(waiting)
 
 
 def _init_worker(setup: Callable[..., object] | None, args: tuple[Any, ...]) -> None:
@@ -175,7 +200,7 @@ def _init_worker(setup: Callable[..., object] | None, args: tuple[Any, ...]) -> 
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform != "win32":
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # see _sigint_blocked
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # see _spawning
     parent = multiprocessing.parent_process()
     if parent is not None:
         watchdog = threading.Thread(
