@@ -49,9 +49,16 @@ class Stopped(KeyboardInterrupt):
         return 128 + self.signum
 
 
-# A stop signal that arrives while the main thread spawns a worker waits until the spawn is
-# done (see ``_spawning``): set while spawning, and the signal that waited.
-_SPAWN: dict[str, Any] = {"active": False, "waiting": None}
+@dataclass
+class _SpawnGuard:
+    """While the main thread spawns a worker (``active``), a stop signal waits (``waiting``)
+    until the spawn is done; see ``_spawning``."""
+
+    active: bool = False
+    waiting: int | None = None
+
+
+_SPAWN = _SpawnGuard()
 
 
 @contextlib.contextmanager
@@ -60,8 +67,8 @@ def stop_signals(handler: Callable[[int], object]) -> Iterator[None]:
     the previous handlers come back after it."""
 
     def deliver(signum: int, frame: object) -> None:
-        if _SPAWN["active"]:
-            _SPAWN["waiting"] = signum
+        if _SPAWN.active:
+            _SPAWN.waiting = signum
         else:
             handler(signum)
 
@@ -173,14 +180,14 @@ def _spawning() -> Iterator[None]:
         if sys.platform == "win32"
         else signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     )
-    _SPAWN["active"] = True
+    _SPAWN.active = True
     try:
         yield
     finally:
-        _SPAWN["active"] = False
+        _SPAWN.active = False
         if before is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
-        waiting, _SPAWN["waiting"] = _SPAWN["waiting"], None
+        waiting, _SPAWN.waiting = _SPAWN.waiting, None
         if waiting is not None:
             signal.raise_signal(waiting)
 
