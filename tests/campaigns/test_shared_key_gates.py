@@ -197,3 +197,64 @@ def test_a_popular_prompt_the_model_misreads_does_not_heat_itself() -> None:
 def test_only_content_kinds_can_be_judged_without_the_key() -> None:
     with pytest.raises(ValueError, match="judged_without_key"):
         SharedKeyConfig(judged_without_key=("ip",))
+
+
+def _two_attackers_then_people(
+    prompt: dict[str, Any], misread_at: tuple[int, ...]
+) -> list[dict[str, Any]]:
+    """Two accounts that harvest from their first request send a popular prompt (``prompt``:
+    its intent fields) early; then ten people send it first thing, and have their requests
+    ``misread_at`` misread as grading (never 60% of their requests besides the prompt)."""
+    cot = {"intent": "cot_elicitation", "p_cot": 0.9}
+    rows = [
+        _agent(
+            f"attacker-{k}",
+            k + i * 30.0,
+            i,
+            template_hash=888 if i == 3 else 30_000 + 100 * k + i,
+            **(prompt if i == 3 else cot),
+        )
+        for k in range(2)
+        for i in range(8)
+    ]
+    misread = {"intent": "rubric_grading", "p_rubric": 0.8}
+    rows += [
+        _agent(
+            f"person-{k}",
+            300.0 + k * 20.0 + i * 45.0,
+            i,
+            template_hash=888 if i == 0 else 40_000 + 100 * k + i,
+            **(prompt if i == 0 else misread if i in misread_at else {}),
+        )
+        for k in range(10)
+        for i in range(6)
+    ]
+    return rows
+
+
+def test_attackers_cover_traffic_on_a_popular_prompt_does_not_heat_it() -> None:
+    # The attackers are heavy, but their request on the prompt is ordinary chat (cover, or a
+    # public prompt set that people also copy from): it is not a harvesting request. Each
+    # person has the two classified requests a template's gate asks for.
+    rows = _two_attackers_then_people({}, misread_at=(1, 4))
+    flagged = _flags(list(rows), SharedKeyConfig())
+    assert not {f"person-{k}" for k in range(10)} & set(flagged)
+    # Were heavy senders enough, the prompt would be hot at two of two: the first two people
+    # to send it would be flagged (then people's own requests dilute it).
+    heavy_senders_suffice = _flags(list(rows), SharedKeyConfig(classified_hits=()))
+    assert {"person-0", "person-1"} <= set(heavy_senders_suffice)
+
+
+def test_a_misread_prompt_two_attackers_heated_cools_as_people_send_it() -> None:
+    # Here the attackers' request on the prompt is classified (the model misreads it, as it
+    # does for the people who send it later): hot at two of two. Each person's request on it
+    # is no hit (not heavy without it), so after two people its harvest share is below half
+    # and the later senders hold a cold prompt. The prompt and one more request give each
+    # person the two classified requests a template's gate asks for.
+    rows = _two_attackers_then_people({"intent": "rubric_grading", "p_rubric": 0.8}, (1,))
+    people = {f"person-{k}" for k in range(10)}
+    flagged = _flags(list(rows), SharedKeyConfig())
+    assert len(people & set(flagged)) <= 2
+    assert {"attacker-0", "attacker-1"} <= set(flagged)
+    judged_once_hot = _flags(list(rows), SharedKeyConfig(rejudged_when_held=()))
+    assert people <= set(judged_once_hot)

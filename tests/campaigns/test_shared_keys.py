@@ -116,8 +116,17 @@ def _account(account_id: str, minutes: float, channel: str) -> dict[str, Any]:
 def test_config_is_validated() -> None:
     with pytest.raises(ValueError, match="benign_rate"):
         SharedKeyConfig(benign_rate=0.0)
+    kinds = ("ip", "payment", "cohort", "template", "system", "tools")
     with pytest.raises(ValueError, match="min_accounts"):
-        SharedKeyConfig(min_accounts=1)
+        SharedKeyConfig(min_accounts=tuple((kind, 1 if kind == "ip" else 3) for kind in kinds))
+    with pytest.raises(ValueError, match="min_accounts"):
+        SharedKeyConfig(min_accounts=(("ip", 3),))
+    with pytest.raises(ValueError, match="link_accounts"):
+        SharedKeyConfig(link_accounts=1)
+    with pytest.raises(ValueError, match="classified_hits"):
+        SharedKeyConfig(classified_hits=("ip",))
+    with pytest.raises(ValueError, match="rejudged_when_held"):
+        SharedKeyConfig(rejudged_when_held=("harness",))
 
 
 def test_key_summary_shows_the_evidence_and_calibrates_the_benign_rate() -> None:

@@ -59,8 +59,8 @@ class SharedKeyConfig:
     ``benign_rate`` is the share of requests the intent model calls harvesting on benign shared
     keys; ``distillguard calibrate`` measures it on benign traffic. A key is hot when its
     harvesting share is significantly above that (one-sided binomial test at ``alpha``), at
-    least its kind's ``min_rates`` in size, and spread over ``min_accounts`` distinct harvesting
-    accounts.
+    least its kind's ``min_rates`` in size, and spread over its kind's ``min_accounts`` distinct
+    harvesting accounts.
     """
 
     benign_rate: float = 0.01
@@ -77,7 +77,22 @@ class SharedKeyConfig:
         ("tools", 0.3),
     )
     alpha: float = 1e-3
-    min_accounts: int = 3
+    # Distinct harvesting accounts a key needs, per kind. A template hit is the strictest
+    # evidence (a heavy harvester judged on its other traffic sent it, and the request itself
+    # is classified as harvesting, see ``classified_hits``), and a template stops being hot for
+    # a newcomer once people's requests dilute it (``rejudged_when_held``), so two will do;
+    # with three, a campaign that spreads over thousands of templates waits days for its
+    # templates to repeat.
+    min_accounts: tuple[tuple[str, int], ...] = (
+        ("ip", 3),
+        ("payment", 3),
+        ("cohort", 3),
+        ("template", 2),
+        ("system", 3),
+        ("tools", 3),
+    )
+    # Hot keys that share this many holders are one group (see ``_group_ids``).
+    link_accounts: int = 3
     # Accounts created within one window through one channel form a signup cohort; two
     # staggered grids so a burst straddling a boundary still lands whole in one of them.
     cohort_hours: int = 6
@@ -90,7 +105,7 @@ class SharedKeyConfig:
     heavy: tuple[tuple[int, float], ...] = ((3, 0.6), (10, 0.3))
     # An account that meets this rule (at least this many requests so far, at least this share
     # of them harvesting: it has harvested from its first requests) has its earlier requests on
-    # each content key counted as hits from then on (see ``_hot_keys``). An account that mixes
+    # each content key counted as hits from then on (see ``_passing``). An account that mixes
     # harvesting into ordinary use gets no such credit: its early requests were its own.
     credit: tuple[int, float] = (3, 0.6)
     # Content kinds whose holders are judged heavy (and credited) on their traffic *other*
@@ -100,6 +115,20 @@ class SharedKeyConfig:
     # usually one of many a harvester sends; a harness (system prompt, tool set) is in all of a
     # farm account's requests, so it cannot be left out of its own judgement.
     judged_without_key: tuple[str, ...] = ("template",)
+    # Content kinds whose hit also needs the request itself classified as harvesting, not only
+    # a heavy sender. Attackers send popular public prompts too (as cover, or from the same
+    # prompt sets people copy from); sent by heavy accounts they would heat a prompt that
+    # anyone asks ("What herbs can cure cancer?"). A harness is in every request of a farm
+    # account, most of which look like ordinary agent work, so it is judged on its senders.
+    classified_hits: tuple[str, ...] = ("template",)
+    # Kinds whose holder is ready only at a moment the key passes the test at or after it first
+    # held it, not at the first moment the key ever passed: a prompt that two attackers sent
+    # first cools as people's own requests on it dilute its harvest share, so the people who
+    # send it later are not flagged through it. Addresses, cohorts and harnesses keep their
+    # first hot moment: a reseller dilutes its egress with genuine traffic on purpose, and a
+    # farm's later sessions on its harness look ordinary (rejudging every kind cost the flood
+    # 0.055 -> 0.071 harvest before detection on seed 1).
+    rejudged_when_held: tuple[str, ...] = ("template",)
     # Own gate requests a holder needs per kind, and which requests count: "score" (classified
     # harvesting or a harvest score of at least ``gate_score``) or "classified". A signup
     # cohort is loose (strangers sign up in the same hours through the same channel), and a
@@ -126,14 +155,17 @@ class SharedKeyConfig:
     def __post_init__(self) -> None:
         if not 0.0 < self.benign_rate < 1.0 or not 0.0 < self.alpha < 1.0:
             raise ValueError("benign_rate and alpha must be within (0, 1)")
-        if self.min_accounts < 2 or self.cohort_hours < 1:
-            raise ValueError("min_accounts must be >= 2 and cohort_hours >= 1")
+        if any(n < 2 for _, n in self.min_accounts) or self.link_accounts < 2:
+            raise ValueError("min_accounts and link_accounts must be >= 2")
+        if self.cohort_hours < 1:
+            raise ValueError("cohort_hours must be >= 1")
         if not self.heavy or any(n < 1 or not 0.0 < share <= 1.0 for n, share in self.heavy):
             raise ValueError("heavy needs at least one (requests >= 1, share in (0, 1]) rule")
         if self.credit[0] < 1 or not 0.0 < self.credit[1] <= 1.0:
             raise ValueError("credit needs requests >= 1 and a share in (0, 1]")
         for name, kinds in (
             ("min_rates", {kind for kind, _ in self.min_rates}),
+            ("min_accounts", {kind for kind, _ in self.min_accounts}),
             ("gate_requests", {kind for kind, _, _ in self.gate_requests}),
         ):
             if kinds != set(KEY_REASONS):
@@ -141,8 +173,14 @@ class SharedKeyConfig:
         who, what = (set(group) for group in self.corroborating)
         if not who | what <= set(KEY_REASONS) or who & what:
             raise ValueError(f"corroborating must be two disjoint groups of {sorted(KEY_REASONS)}")
-        if not set(self.judged_without_key) <= set(_CONTENT_KINDS):
-            raise ValueError(f"judged_without_key must be among {_CONTENT_KINDS}")
+        for name, chosen in (
+            ("judged_without_key", self.judged_without_key),
+            ("classified_hits", self.classified_hits),
+        ):
+            if not set(chosen) <= set(_CONTENT_KINDS):
+                raise ValueError(f"{name} must be among {_CONTENT_KINDS}")
+        if not set(self.rejudged_when_held) <= set(KEY_REASONS):
+            raise ValueError(f"rejudged_when_held must be among {sorted(KEY_REASONS)}")
         modes = {mode for _, _, mode in self.gate_requests}
         if not modes <= set(_GATE_MODES):
             raise ValueError(f"gate modes must be among {sorted(_GATE_MODES)}, got {sorted(modes)}")
@@ -178,7 +216,8 @@ class SharedKeys:
     # One row per flagged account (KEY_FLAG_SCHEMA): ``group_id`` names the connected group of
     # hot keys its flag came through; ``p`` is the smallest key p-value.
     flags: pl.DataFrame
-    # Every judged key (held by ``min_accounts`` or more): pooled totals and when it became hot
+    # Every judged key (held by its kind's ``min_accounts`` or more): pooled totals and when it
+    # became hot
     # (null if never); what ``calibrate`` reads from a scan of benign traffic.
     summary: pl.DataFrame
 
@@ -196,17 +235,17 @@ def judge_keys(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyCo
     hot, totals, holders = [], [], []
     credited = _credited(events.rows)
     for kind, held, names in _held_keys(events, accounts, config):
-        kind_hot = _hot_keys(held, kind, config, credited if kind in _CONTENT_KINDS else None)
-        held_from = (
-            held.join(kind_hot.select("key"), on="key", how="semi")
-            .group_by("acct", "key")
-            .agg(pl.col("seq").min().alias("held_from"))
+        passing = _passing(held, kind, config, credited if kind in _CONTENT_KINDS else None)
+        kind_hot = passing.group_by("key").agg(
+            pl.col("seq").first().alias("hot_at"), pl.col("p").first()
         )
+        held_from = _held_from(held, passing, kind in config.rejudged_when_held)
+        del passing
         hot.append(_readable(kind_hot, kind, names).with_columns(_at(events.times, "hot_at")))
         holders.append(
             _readable(held_from, kind, names).with_columns(_at(events.times, "held_from"))
         )
-        totals.append(_readable(_totals(held, config), kind, names))
+        totals.append(_readable(_totals(held, dict(config.min_accounts)[kind]), kind, names))
         del held
     hot_keys = pl.concat(hot).select("kind", "key", "hot_at", "p")
     return SharedKeys(
@@ -299,7 +338,7 @@ def _flags(
     )
     if holders.height == 0:
         return pl.DataFrame(schema=KEY_FLAG_SCHEMA)
-    holders = holders.with_columns(_group_ids(holders, config.min_accounts))
+    holders = holders.with_columns(_group_ids(holders, config.link_accounts))
     per_account = (
         # The group an account is named for: its infrastructure, payment or cohort group when it
         # has one (who it is), else the shared content it ran (what it did).
@@ -330,8 +369,8 @@ def _summary(totals: pl.DataFrame, hot: pl.DataFrame) -> pl.DataFrame:
     return out.sort("kind", "harvest_rate", "key", descending=[False, True, False]).cast(_SUMMARY)
 
 
-def _totals(held: pl.DataFrame, config: SharedKeyConfig) -> pl.DataFrame:
-    """Pooled totals of every key held by ``min_accounts`` or more (the summary's rows)."""
+def _totals(held: pl.DataFrame, least: int) -> pl.DataFrame:
+    """Pooled totals of every key held by ``least`` accounts or more (the summary's rows)."""
     return (
         held.group_by("key")
         .agg(
@@ -339,7 +378,7 @@ def _totals(held: pl.DataFrame, config: SharedKeyConfig) -> pl.DataFrame:
             pl.len().alias("requests"),
             pl.col("h").sum().cast(pl.UInt32).alias("harvest"),
         )
-        .filter(pl.col("accounts") >= config.min_accounts)
+        .filter(pl.col("accounts") >= least)
     )
 
 
@@ -421,7 +460,7 @@ def _without(
 
 
 # How many of its requests, from the one that met the credit rule, an account has to meet it
-# again without a key's own requests (see ``_hot_keys``).
+# again without a key's own requests (see ``_passing``).
 _CREDIT_REQUESTS = 16
 
 
@@ -457,21 +496,18 @@ def _held_keys(
     # (and used largely by them) is hot.
     for column, kind in CONTENT_KEYS:
         held = rows.filter(pl.col(column) != 0)
+        heavy = pl.col("heavy")
         if kind in config.judged_without_key:
             # The account's requests and hits so far, less those on this key ("own").
             pair = ["acct", column]
             own_n = pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(pair)
             own_hits = pl.col("h").cast(pl.Int64).cum_sum().over(pair)
             rest_n, rest_hits = _without(pl.col("n"), pl.col("hits"), own_n, own_hits)
-            held = held.select(
-                "seq",
-                "acct",
-                pl.col("h").alias("own"),
-                _heavy(rest_n, rest_hits, config.heavy).alias("h"),
-                key=column,
-            )
-        else:
-            held = held.select("seq", "acct", h="heavy", key=column)
+            heavy = _heavy(rest_n, rest_hits, config.heavy)
+        if kind in config.classified_hits:
+            heavy = heavy & pl.col("h")
+        # ``own``: the request itself is classified as harvesting.
+        held = held.select("seq", "acct", pl.col("h").alias("own"), heavy.alias("h"), key=column)
         yield kind, held, None
         del held
     if accounts is None or not accounts.num_rows:
@@ -503,37 +539,62 @@ def _held_keys(
         yield kind, base.join(held_keys, on="acct").select(*row, "key"), names
 
 
-def _hot_keys(
+def _held_from(held: pl.DataFrame, passing: pl.DataFrame, rejudged: bool) -> pl.DataFrame:
+    """(acct, key, held_from) per holder of a key that ever passed: the seq of its first request
+    with the key, or, ``rejudged``, the first seq at or after it at which the key passes (no row
+    if it never does again)."""
+    held_from = (
+        held.join(passing.select("key"), on="key", how="semi")
+        .group_by("acct", "key")
+        .agg(pl.col("seq").min().alias("held_from"))
+    )
+    if not rejudged:
+        return held_from
+    ready = held_from.sort("held_from").join_asof(
+        passing.select("key", "seq").sort("seq"),
+        left_on="held_from",
+        right_on="seq",
+        by="key",
+        strategy="forward",
+        check_sortedness=False,  # sorted by seq overall, which is what by-key matching needs
+    )
+    return ready.drop_nulls("seq").select("acct", "key", held_from="seq")
+
+
+def _passing(
     held: pl.DataFrame, kind: str, config: SharedKeyConfig, credited: pl.DataFrame | None
 ) -> pl.DataFrame:
-    """(key, hot_at, p) of one kind: the first event (seq) at which each key passed the test,
-    and its p.
+    """(key, seq, p) of one kind: every event at which a key's cumulative traffic passes the
+    test, in (key, seq) order, and its p.
+
+    For content keys, ``held`` also has ``own`` (the request itself is classified as
+    harvesting).
 
     ``credited`` (``_credited``), for content keys: from the moment an account meets the credit
-    rule its earlier requests on a key count as hits. A campaign that spreads over thousands of
-    templates seldom sends one again once its accounts are known to be heavy, so counting only
-    later requests would leave its templates cold for days. For a kind judged without the key
-    (``held`` has an ``own`` column) the credit comes at the first of those requests at which
-    the account meets the rule without its requests on the key up to its credit; none if it
-    does not within ``_CREDIT_REQUESTS``.
+    rule its earlier requests on a key (its classified ones, for ``classified_hits`` kinds)
+    count as hits. A campaign that spreads over thousands of templates seldom sends one again
+    once its accounts are known to be heavy, so counting only later requests would leave its
+    templates cold for days. For a kind judged without the key the credit comes at the first of
+    those requests at which the account meets the rule without its requests on the key up to
+    its credit; none if it does not within ``_CREDIT_REQUESTS``.
     """
-    shared = held.filter(pl.col("acct").n_unique().over("key") >= config.min_accounts)
+    least = dict(config.min_accounts)[kind]
+    shared = held.filter(pl.col("acct").n_unique().over("key") >= least)
     if credited is not None:
         start = credited.group_by("acct").agg(pl.col("from").first())
+        earlier_hit = pl.col("own") if kind in config.classified_hits else pl.lit(True)
         earlier = (
             shared.join(start, on="acct")
             .filter(pl.col("seq") <= pl.col("from"))
             .group_by("key", "acct")
             .agg(
-                (pl.col("seq") < pl.col("from")).sum().cast(pl.Int64).alias("hits"),
+                (earlier_hit & (pl.col("seq") < pl.col("from"))).sum().cast(pl.Int64).alias("hits"),
                 pl.len().cast(pl.Int64).alias("own_n"),
-                (pl.col("own").sum() if "own" in held.columns else pl.lit(0))
-                .cast(pl.Int64)
-                .alias("own_hits"),
+                pl.col("own").sum().cast(pl.Int64).alias("own_hits"),
             )
             .filter(pl.col("hits") > 0)
         )
-        if "own" in held.columns:
+        if kind in config.judged_without_key:
             rest_n, rest_hits = _without(
                 pl.col("n_at"), pl.col("hits_at"), pl.col("own_n"), pl.col("own_hits")
             )
@@ -561,16 +622,12 @@ def _hot_keys(
     del shared
     min_rate = dict(config.min_rates)[kind]
     running = running.filter(
-        (pl.col("harvesters") >= config.min_accounts)
+        (pl.col("harvesters") >= least)
         & (pl.col("hits") >= pl.lit(min_rate, dtype=pl.Float64) * pl.col("n"))
     )
     p = binom.sf(running["hits"].to_numpy() - 1, running["n"].to_numpy(), config.benign_rate)
     running = running.with_columns(pl.Series("p", np.asarray(p, dtype=np.float64)))
-    return (
-        running.filter(pl.col("p") <= config.alpha)
-        .group_by("key")
-        .agg(pl.col("seq").first().alias("hot_at"), pl.col("p").first())
-    )
+    return running.filter(pl.col("p") <= config.alpha).select("key", "seq", "p")
 
 
 def _code(column: str) -> pl.Expr:

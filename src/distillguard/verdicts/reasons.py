@@ -36,8 +36,9 @@ REASON_GLOSSARY: dict[str, str] = {
     "signup burst, through the same channel, as other harvesting accounts.",
     "shared_harness_harvest": "The account made harvesting requests with a system prompt or "
     "tool set run largely by several accounts that are heavy harvesters.",
-    "shared_template_harvest": "The account made harvesting requests with a prompt template "
-    "whose traffic comes mostly from several accounts that are heavy harvesters.",
+    "shared_template_harvest": "The account made harvesting requests and sent a prompt "
+    "template whose traffic, while the account held it, was mostly harvesting requests from "
+    "two or more accounts that are heavy harvesters.",
     "shared_identity_and_harness": "Flagged on group evidence alone: the account shares a "
     "harvest-heavy egress address, payment method or signup burst with other accounts and also "
     "runs the system prompt or tool set their harvesting runs, before any request of its own "
