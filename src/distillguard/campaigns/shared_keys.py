@@ -499,10 +499,10 @@ def _held_keys(
         heavy = pl.col("heavy")
         if kind in config.judged_without_key:
             # The account's requests and hits so far, less those on this key ("own").
-            pair = ["acct", column]
-            own_n = pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(pair)
-            own_hits = pl.col("h").cast(pl.Int64).cum_sum().over(pair)
-            rest_n, rest_hits = _without(pl.col("n"), pl.col("hits"), own_n, own_hits)
+            held = _own_running(held, column)
+            rest_n, rest_hits = _without(
+                pl.col("n"), pl.col("hits"), pl.col("own_n"), pl.col("own_hits")
+            )
             heavy = _heavy(rest_n, rest_hits, config.heavy)
         if kind in config.classified_hits:
             heavy = heavy & pl.col("h")
@@ -561,6 +561,32 @@ def _held_from(held: pl.DataFrame, passing: pl.DataFrame, rejudged: bool) -> pl.
     return ready.drop_nulls("seq").select("acct", "key", held_from="seq")
 
 
+def _own_running(rows: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``rows`` (by acct, seq) with ``own_n`` and ``own_hits``: the account's requests and hits
+    so far on its key in ``column``, this one included.
+
+    Running counts along sorted (account, key) runs: the same figures as window functions over
+    the (account, key) pairs, which Polars evaluates group by group (13 s instead of about 1 s
+    at 3M events, where most pairs are one request).
+    """
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    hits = pl.col("h").cast(pl.Int64)
+    first = (pl.col("acct") != pl.col("acct").shift()) | (pl.col(column) != pl.col(column).shift())
+    first = first.fill_null(True)
+    return (
+        rows.with_row_index("_row")
+        .sort("acct", column, "seq")
+        .with_columns(
+            (index - pl.when(first).then(index).forward_fill() + 1).alias("own_n"),
+            (hits.cum_sum() - pl.when(first).then(hits.cum_sum() - hits).forward_fill()).alias(
+                "own_hits"
+            ),
+        )
+        .sort("_row")
+        .drop("_row")
+    )
+
+
 def _passing(
     held: pl.DataFrame, kind: str, config: SharedKeyConfig, credited: pl.DataFrame | None
 ) -> pl.DataFrame:
@@ -613,7 +639,9 @@ def _passing(
     )
     if credited is not None:
         shared = pl.concat([shared, credit])
-    first_h = (pl.col("hits") > 0) & ((pl.col("hits") > 0).cum_sum().over(["key", "acct"]) == 1)
+    # An account's first hit on a key (the first of its (key, account) pair among hit rows).
+    hit = pl.col("hits") > 0
+    first_h = hit & pl.when(hit).then(pl.struct("key", "acct")).is_first_distinct()
     running = shared.sort("key", "seq", "requests").with_columns(
         pl.col("requests").cum_sum().over("key").alias("n"),
         pl.col("hits").cum_sum().over("key").alias("hits"),
