@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from distillguard.accounts.features import ACCOUNT_FEATURES, online_account_features
+from distillguard.accounts.features import (
+    ACCOUNT_FEATURES,
+    RERUN_MIN_GAP_H,
+    online_account_features,
+)
 from tests.conftest import signal_row
 
 
@@ -65,3 +72,52 @@ def test_account_age_joined_from_accounts(make_signals) -> None:
     out = _by_request(online_account_features(make_signals(rows), accounts))
     assert math.isclose(out["a1"]["age_at_first_use_h"], 2.0)
     assert out["b1"]["age_at_first_use_h"] is None
+
+
+_REQUEST = st.tuples(
+    st.sampled_from("abc"),  # account
+    st.integers(0, 3 * 24 * 60),  # minute
+    st.integers(0, 2),  # template
+    st.sampled_from(["m-1", "m-2"]),  # model
+    st.integers(0, 2),  # exact prompt
+    st.integers(0, 3),  # topic
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_REQUEST, min_size=1, max_size=40))
+def test_per_key_features_count_each_accounts_own_pairs_so_far(
+    requests: list[tuple[str, int, int, str, int, int]],
+) -> None:
+    # Accounts interleave and share keys; every count is of the row's own account only.
+    rows = [
+        signal_row(a, minute, f"r{i:02d}", template_hash=t, model=m, prompt_hash=q, topic=topic)
+        for i, (a, minute, t, m, q, topic) in enumerate(requests)
+    ]
+    out = {
+        r["request_id"]: r for r in online_account_features(pa.Table.from_pylist(rows)).to_pylist()
+    }
+    seen: dict[str, list[dict[str, object]]] = {}
+    for row in sorted(rows, key=lambda r: (r["account_id"], r["ts"], r["request_id"])):
+        before = seen.setdefault(row["account_id"], [])
+        before.append(row)
+        n = len(before)
+
+        def top(column: str, rows: list[dict[str, object]] = before) -> int:
+            values = [r[column] for r in rows]
+            return max(values.count(v) for v in values)
+
+        reruns, last_send = 0, {}  # a re-run: the same exact prompt, its last send 6 h ago
+        for r in before:
+            last = last_send.get(r["prompt_hash"])
+            reruns += last is not None and r["ts"] - last >= timedelta(hours=RERUN_MIN_GAP_H)
+            last_send[r["prompt_hash"]] = r["ts"]
+        got = out[row["request_id"]]
+        assert got["n"] == n
+        assert math.isclose(got["template_top_share"], top("template_hash") / n)
+        assert got["distinct_templates"] == len({r["template_hash"] for r in before})
+        assert got["distinct_topics"] == len({r["topic"] for r in before})
+        assert math.isclose(got["model_top_share"], top("model") / n)
+        hours = [r["ts"].replace(minute=0, second=0, microsecond=0) for r in before]
+        assert got["peak_hour_events"] == max(hours.count(h) for h in hours)
+        assert math.isclose(got["rerun_share"], reruns / n)

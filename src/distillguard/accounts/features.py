@@ -74,19 +74,28 @@ def online_account_features(signals: pa.Table, accounts: pa.Table | None = None)
     acct = "account_id"
     harvest = pl.sum_horizontal([pl.col(c) for c in INTENT_SCORE_COLUMNS]).clip(0.0, 1.0)
     n = pl.int_range(1, pl.len() + 1).over(acct)
-    hour = pl.col("ts").dt.hour()
-    hour_bucket = pl.col("ts").dt.truncate("1h")
     gap_s = (pl.col("ts").diff().dt.total_microseconds() / 1e6).over(acct).fill_null(0.0)
     # Running count of the current (account, key) pair: c_k after this event.
-    per_tmpl = pl.int_range(1, pl.len() + 1).over([acct, "template_hash"])
-    per_hour = pl.int_range(1, pl.len() + 1).over([acct, hour])
-    per_bucket = pl.int_range(1, pl.len() + 1).over([acct, hour_bucket])
-    per_model = pl.int_range(1, pl.len() + 1).over([acct, "model"])
-    previous_send = pl.col("ts").shift(1).over([acct, "prompt_hash"])
+    pairs = df.select(
+        pl.col(acct).ne_missing(pl.col(acct).shift()).cum_sum().alias("_acct"),
+        "ts",
+        "template_hash",
+        "model",
+        "prompt_hash",
+        "topic",
+        pl.col("ts").dt.hour().alias("hour"),
+        pl.col("ts").dt.truncate("1h").alias("hour_bucket"),
+    )
+    per_tmpl, per_hour, per_bucket, per_model, per_topic = (
+        _pair_runs(pairs, key)["count"]
+        for key in ("template_hash", "hour", "hour_bucket", "model", "topic")
+    )
+    previous_send = pl.lit(_pair_runs(pairs, "prompt_hash")["previous"])
+    del pairs
     rerun = previous_send.is_not_null() & (
         (pl.col("ts") - previous_send).dt.total_hours() >= RERUN_MIN_GAP_H
     )
-    first_topic = (pl.int_range(0, pl.len()).over([acct, "topic"]) == 0).cast(pl.Int64)
+    first_topic = (pl.lit(per_topic) == 1).cast(pl.Int64)
     completion = pl.col("completion_tokens").fill_null(0).cast(pl.Float64)
     prompt = pl.col("prompt_tokens").fill_null(0).cast(pl.Float64)
 
@@ -142,6 +151,34 @@ def online_account_features(signals: pa.Table, accounts: pa.Table | None = None)
     df = _with_account_age(df, accounts)
     keep = ["ts", "request_id", "account_id", "model", *ACCOUNT_FEATURES]
     return df.select(keep).to_arrow()
+
+
+def _pair_runs(pairs: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Per row of ``pairs`` (account code ``_acct`` and ``ts``, rows in account and time
+    order): ``count``, the running count of its (account, ``key``) pair so far, this row
+    included, and ``previous``, the ts of the pair's previous row (null for its first).
+
+    Counted along the sorted runs of each pair: the figures of window functions over the
+    pairs, which Polars evaluates group by group (seconds at millions of events, where most
+    pairs hold one or two rows).
+    """
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = (
+        (index == 0)
+        | pl.col("_acct").ne_missing(pl.col("_acct").shift())
+        | pl.col(key).ne_missing(pl.col(key).shift())
+    )
+    return (
+        pairs.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "_acct", key, "ts")
+        .sort("_acct", key, "_row")
+        .select(
+            "_row",
+            (index - pl.when(first).then(index).forward_fill() + 1).cast(pl.Int64).alias("count"),
+            pl.when(~first).then(pl.col("ts").shift()).alias("previous"),
+        )
+        .sort("_row")
+        .drop("_row")
+    )
 
 
 def _with_account_age(df: pl.DataFrame, accounts: pa.Table | None) -> pl.DataFrame:
