@@ -12,7 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from distillguard.campaigns.shared_keys import SharedKeyConfig, _own_running, judge_keys
+from distillguard.campaigns.shared_keys import (
+    SharedKeyConfig,
+    _codes,
+    _own_running,
+    judge_keys,
+)
 from distillguard.events.schema import ACCOUNT_SCHEMA
 from distillguard.signals.schema import SIGNAL_SCHEMA
 from tests.conftest import T0, signal_row
@@ -213,3 +218,9 @@ def test_own_running_counts_each_accounts_requests_and_hits_on_its_key_so_far(
     assert got["seq"].to_list() == [r["seq"] for r in rows]  # the input order is kept
     assert got["own_n"].to_list() == expected_n
     assert got["own_hits"].to_list() == expected_hits
+
+
+def test_codes_rank_distinct_texts_and_keep_nulls() -> None:
+    codes, texts = _codes(pl.Series(["b", None, "a", "b", "c", None]))
+    assert codes.to_list() == [2, None, 1, 2, 3, None]
+    assert texts.to_list() == ["a", "b", "c"]  # code c stands for texts[c - 1]

@@ -414,20 +414,18 @@ def _events(signals: pa.Table, accounts: pa.Table | None, config: SharedKeyConfi
     times = df["ts"].gather(order)
     h = pl.col("intent") != "benign"
     score = pl.sum_horizontal([pl.col(c) for c in INTENT_SCORE_COLUMNS])
+    accts, names = _codes(df["account_id"])
+    ip_codes, ips = _codes(df["ip"])
     df = df.select(
         order.arg_sort().cast(pl.UInt32).alias("seq"),  # the inverse of ``order``
-        _code("account_id").alias("acct"),
-        _code("ip").alias("ip"),
+        accts.alias("acct"),
+        ip_codes.alias("ip"),
         "template_hash",
         "system_hash",
         "tools_hash",
         h.alias("h"),
         (h | (score >= config.gate_score)).alias("gate"),
-        pl.col("account_id"),
-        pl.col("ip").alias("ip_text"),
     )
-    names, ips = _code_texts(df["account_id"]), _code_texts(df["ip_text"])
-    df = df.drop("account_id", "ip_text")
     n = pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("acct")
     hits = pl.col("h").cast(pl.UInt32).cum_sum().over("acct")
     df = df.sort("acct", "seq").with_columns(n.alias("n"), hits.alias("hits"))
@@ -534,8 +532,8 @@ def _held_keys(
         held_keys = pl.concat([keys.select("acct", key=column) for column in grids]).filter(
             pl.col("key").is_not_null()
         )
-        names = _code_texts(held_keys["key"])
-        held_keys = held_keys.with_columns(_code("key"))
+        key_codes, names = _codes(held_keys["key"])
+        held_keys = held_keys.with_columns(key_codes.alias("key"))
         yield kind, base.join(held_keys, on="acct").select(*row, "key"), names
 
 
@@ -658,15 +656,17 @@ def _passing(
     return running.filter(pl.col("p") <= config.alpha).select("key", "seq", "p")
 
 
-def _code(column: str) -> pl.Expr:
-    """An integer code per distinct text: its rank among them, 1..k in sorted order (null
-    stays null), so ``_code_texts`` can turn codes back into text."""
-    return pl.col(column).rank("dense")
+def _codes(texts: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """An integer code per text, its rank among the distinct texts (1..k in sorted order; null
+    stays null), and the distinct texts: code c stands for element c - 1.
 
-
-def _code_texts(texts: pl.Series) -> pl.Series:
-    """The text of each ``_code``: code c stands for element c - 1."""
-    return texts.drop_nulls().unique().sort()
+    A join against the sorted distinct texts: a dense rank sorts every row's text instead
+    (about 1.8 s per column at 3M events, against 0.3 s).
+    """
+    distinct = texts.drop_nulls().unique().sort()
+    table = distinct.to_frame("text").with_row_index("code", offset=1)
+    codes = texts.to_frame("text").join(table, on="text", how="left", maintain_order="left")
+    return codes["code"], distinct
 
 
 def _readable(frame: pl.DataFrame, kind: str, names: pl.Series | None) -> pl.DataFrame:
