@@ -9,13 +9,10 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from distillguard.campaigns.shared_keys import (
     SharedKeyConfig,
     _codes,
-    _own_running,
     judge_keys,
 )
 from distillguard.events.schema import ACCOUNT_SCHEMA
@@ -190,34 +187,6 @@ def test_every_key_kind_needs_a_rate_and_a_gate() -> None:
         SharedKeyConfig(min_rates=(("ip", 0.05),))
     with pytest.raises(ValueError, match="gate_requests"):
         SharedKeyConfig(gate_requests=(("ip", 1, False),))
-
-
-@given(st.lists(st.tuples(st.integers(1, 4), st.integers(0, 3), st.booleans()), max_size=60))
-def test_own_running_counts_each_accounts_requests_and_hits_on_its_key_so_far(
-    requests: list[tuple[int, int, bool]],
-) -> None:
-    # (account, key, classified) in time order; rows come sorted by (account, time).
-    rows = sorted(
-        ({"seq": i, "acct": a, "template_hash": k, "h": h} for i, (a, k, h) in enumerate(requests)),
-        key=lambda r: (r["acct"], r["seq"]),
-    )
-    frame = pl.DataFrame(
-        rows,
-        schema={"seq": pl.UInt32, "acct": pl.UInt32, "template_hash": pl.UInt64, "h": pl.Boolean},
-    )
-    got = _own_running(frame, "template_hash")
-    n: dict[tuple[int, int], int] = {}
-    hits: dict[tuple[int, int], int] = {}
-    expected_n, expected_hits = [], []
-    for r in rows:
-        pair = (r["acct"], r["template_hash"])
-        n[pair] = n.get(pair, 0) + 1
-        hits[pair] = hits.get(pair, 0) + int(r["h"])
-        expected_n.append(n[pair])
-        expected_hits.append(hits[pair])
-    assert got["seq"].to_list() == [r["seq"] for r in rows]  # the input order is kept
-    assert got["own_n"].to_list() == expected_n
-    assert got["own_hits"].to_list() == expected_hits
 
 
 def test_codes_rank_distinct_texts_and_keep_nulls() -> None:

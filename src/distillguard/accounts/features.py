@@ -12,6 +12,7 @@ import math
 import polars as pl
 import pyarrow as pa
 
+from distillguard.accounts.runs import pair_runs
 from distillguard.signals.schema import INTENT_SCORE_COLUMNS
 
 HOURS_PER_DAY = 24
@@ -87,10 +88,10 @@ def online_account_features(signals: pa.Table, accounts: pa.Table | None = None)
         pl.col("ts").dt.truncate("1h").alias("hour_bucket"),
     )
     per_tmpl, per_hour, per_bucket, per_model, per_topic = (
-        _pair_runs(pairs, key)["count"]
+        pair_runs(pairs, "_acct", key)["count"]
         for key in ("template_hash", "hour", "hour_bucket", "model", "topic")
     )
-    previous_send = pl.lit(_pair_runs(pairs, "prompt_hash")["previous"])
+    previous_send = pl.lit(pair_runs(pairs, "_acct", "prompt_hash", previous=["ts"])["previous_ts"])
     del pairs
     rerun = previous_send.is_not_null() & (
         (pl.col("ts") - previous_send).dt.total_hours() >= RERUN_MIN_GAP_H
@@ -151,34 +152,6 @@ def online_account_features(signals: pa.Table, accounts: pa.Table | None = None)
     df = _with_account_age(df, accounts)
     keep = ["ts", "request_id", "account_id", "model", *ACCOUNT_FEATURES]
     return df.select(keep).to_arrow()
-
-
-def _pair_runs(pairs: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Per row of ``pairs`` (account code ``_acct`` and ``ts``, rows in account and time
-    order): ``count``, the running count of its (account, ``key``) pair so far, this row
-    included, and ``previous``, the ts of the pair's previous row (null for its first).
-
-    Counted along the sorted runs of each pair: the figures of window functions over the
-    pairs, which Polars evaluates group by group (seconds at millions of events, where most
-    pairs hold one or two rows).
-    """
-    index = pl.int_range(pl.len(), dtype=pl.Int64)
-    first = (
-        (index == 0)
-        | pl.col("_acct").ne_missing(pl.col("_acct").shift())
-        | pl.col(key).ne_missing(pl.col(key).shift())
-    )
-    return (
-        pairs.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "_acct", key, "ts")
-        .sort("_acct", key, "_row")
-        .select(
-            "_row",
-            (index - pl.when(first).then(index).forward_fill() + 1).cast(pl.Int64).alias("count"),
-            pl.when(~first).then(pl.col("ts").shift()).alias("previous"),
-        )
-        .sort("_row")
-        .drop("_row")
-    )
 
 
 def _with_account_age(df: pl.DataFrame, accounts: pa.Table | None) -> pl.DataFrame:
