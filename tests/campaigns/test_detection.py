@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 import orjson
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -16,6 +20,8 @@ from distillguard.campaigns import (
     campaigns_to_json,
     find_campaigns,
 )
+from distillguard.campaigns import tracker as tracker_module
+from distillguard.campaigns.graph import GraphInputs, build_graph
 from tests.campaigns.synthetic import T0, World, make_world
 
 
@@ -180,3 +186,60 @@ def test_lazy_detection_builds_its_own_checkpoints_campaigns(world: World) -> No
         )
         for table in ("p_values", "feature_p_values"):
             assert head.evidence[table] == campaign.evidence[table]
+
+
+def test_overlapping_searches_find_what_one_at_a_time_detection_finds(world: World) -> None:
+    """A replay runs two checkpoints' searches at once on worker threads; every checkpoint
+    still gets the campaigns that detecting one checkpoint after another gives."""
+    checkpoints = [T0 + timedelta(hours=12 * i) for i in range(1, 7)]
+    one_at_a_time = CampaignTracker(world.accounts)
+    one_at_a_time.update(world.signals)
+    expected = [[c.to_dict() for c in one_at_a_time.detect(t)] for t in checkpoints]
+    overlapped = CampaignTracker(world.accounts)
+    overlapped.update(world.signals)
+    with ThreadPoolExecutor(2) as pool:
+        futures = [overlapped.submit(t, pool) for t in checkpoints]
+        got = [[c.to_dict() for c in f.result().campaigns()] for f in futures]
+    assert got == expected
+    assert any(c["flagged"] for c in expected[-1])
+
+
+def test_the_graph_does_not_depend_on_the_row_order_of_its_inputs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Joins and group-bys return rows in an order that varies with thread timing; the
+    weights and the matrix must not (peeling breaks ties on exact weighted degrees)."""
+    captured: list[GraphInputs] = []
+    search = tracker_module._search
+
+    def capture(inputs: GraphInputs, *rest: object) -> object:
+        captured.append(inputs)
+        return search(inputs, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tracker_module, "_search", capture)
+    tracker = CampaignTracker(world.accounts)
+    tracker.update(world.signals)
+    tracker.detect(T0 + timedelta(days=3))
+    inputs = captured[-1]
+    rng = np.random.default_rng(0)
+
+    def shuffled(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame[rng.permutation(frame.height).tolist()]
+
+    reordered = replace(
+        inputs,
+        directory=shuffled(inputs.directory),
+        stats=shuffled(inputs.stats),
+        sync=shuffled(inputs.sync),
+        infra=shuffled(inputs.infra),
+        buckets=shuffled(inputs.buckets),
+    )
+    config = CampaignConfig()
+    a, b = build_graph(inputs, config), build_graph(reordered, config)
+    assert a.matrix.nnz > 0 and (a.factor > 0).any()
+    np.testing.assert_array_equal(a.weight, b.weight)
+    np.testing.assert_array_equal(a.matrix.indptr, b.matrix.indptr)
+    np.testing.assert_array_equal(a.matrix.indices, b.matrix.indices)
+    np.testing.assert_array_equal(a.matrix.data, b.matrix.data)
+    for name, sums in a.actor_sums.items():
+        np.testing.assert_array_equal(sums, b.actor_sums[name])

@@ -182,7 +182,7 @@ U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _merge_sorted(
     af: U64, aa: U32, an: U32, ah: F64, as_: U32, ao: U32,
     bf: U64, ba: U32, bn: U32, bh: F64, bs: U32, bo: U32,

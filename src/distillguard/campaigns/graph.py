@@ -174,7 +174,9 @@ def build_graph(inputs: GraphInputs, config: CampaignConfig) -> EvidenceGraph:
         .sort("actor_name")
         .with_row_index("actor")
     )
-    accounts = accounts.join(actors.select("actor_name", "actor"), on="actor_name")
+    accounts = accounts.join(
+        actors.select("actor_name", "actor"), on="actor_name", maintain_order="left"
+    )
     n_actors = actors.height
 
     actor_of = np.zeros(max(int(inputs.directory.height), 1), dtype=np.uint32)
@@ -189,7 +191,9 @@ def build_graph(inputs: GraphInputs, config: CampaignConfig) -> EvidenceGraph:
         .sort("fam", "bucket")
         .with_row_index("col")
     )
-    sync = sync.join(sync_cols.select("s", "col"), on="s")
+    # Entries in (col, actor) order: the factors and kernels below sum floats in entry order,
+    # and a join's row order is not fixed (it varies with thread timing).
+    sync = sync.join(sync_cols.select("s", "col"), on="s").sort("col", "actor")
     link = _bursts_only(_link_incidence(inputs, accounts), accounts, inputs.as_of_us, config)
     link_cols = (
         link.group_by("key")
@@ -197,7 +201,7 @@ def build_graph(inputs: GraphInputs, config: CampaignConfig) -> EvidenceGraph:
         .sort("kind", "value")
         .with_row_index("col")
     )
-    link = link.join(link_cols.select("key", "col"), on="key")
+    link = link.join(link_cols.select("key", "col"), on="key").sort("col", "actor")
 
     n_fam, n_sync, n_link = len(bands.keys), sync_cols.height, link_cols.height
     sync_cols = sync_cols.select("col", "fam", "bucket", "s")
@@ -295,7 +299,7 @@ def _actor_bands(
     return Bands.from_runs(main, extra, n_actors)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _side_by_side(
     ptrs: tuple[npt.NDArray[np.int64], ...],
     idxs: tuple[npt.NDArray[np.int64], ...],

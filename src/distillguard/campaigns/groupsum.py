@@ -24,7 +24,7 @@ def csr_arrays(m: sp.csr_matrix) -> tuple[Ints, Ints]:
     return m.indptr.astype(np.int64), m.indices.astype(np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def band_sums(
     g_ptr: Ints,
     g_idx: Ints,
@@ -89,7 +89,7 @@ def band_sums(
     return out, pairs
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def key_pairs(
     g_ptr: Ints, g_idx: Ints, ptr: Ints, idx: Ints, n_cols: int
 ) -> Floats:  # pragma: no cover - compiled
@@ -113,7 +113,7 @@ def key_pairs(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def linked_members(
     g_ptr: Ints, g_idx: Ints, ptr: Ints, idx: Ints, n_cols: int
 ) -> Floats:  # pragma: no cover - compiled
@@ -142,7 +142,7 @@ def linked_members(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def keep_columns(
     ptr: Ints, idx: Ints, values: Floats, keep: npt.NDArray[np.bool_]
 ) -> tuple[Ints, Ints, Floats]:  # pragma: no cover - compiled

@@ -17,12 +17,12 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _less(ka: float, va: int, kb: float, vb: int) -> bool:  # pragma: no cover - compiled
     return ka < kb or (ka == kb and va < vb)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sift_up(heap: Ints, pos: Ints, key: Floats, i: int) -> None:  # pragma: no cover
     v = heap[i]
     while i > 0:
@@ -37,7 +37,7 @@ def _sift_up(heap: Ints, pos: Ints, key: Floats, i: int) -> None:  # pragma: no 
     pos[v] = i
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sift_down(heap: Ints, pos: Ints, key: Floats, i: int, size: int) -> None:  # pragma: no cover
     v = heap[i]
     while True:
@@ -57,7 +57,7 @@ def _sift_down(heap: Ints, pos: Ints, key: Floats, i: int, size: int) -> None:  
     pos[v] = i
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def peel_order(
     indptr: Ints, indices: Ints, weights: Floats, degree: Floats, total: float
 ) -> tuple[Ints, float]:  # pragma: no cover - compiled
@@ -104,7 +104,7 @@ def peel_order(
     return order[:best_step].copy(), best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _block_sum(w: Floats, idx: Ints, lo: int, n: int) -> float:  # pragma: no cover - compiled
     """numpy's pairwise-summation leaf (n <= 128): eight running sums, then the rest."""
     if n < 8:
@@ -127,7 +127,7 @@ def _block_sum(w: Floats, idx: Ints, lo: int, n: int) -> float:  # pragma: no co
     return res
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pairwise_sum(w: Floats, idx: Ints, lo: int, n: int) -> float:  # pragma: no cover
     """``w[idx[lo:lo + n]].sum()`` with numpy's pairwise summation, bit for bit.
 
@@ -163,7 +163,7 @@ def _pairwise_sum(w: Floats, idx: Ints, lo: int, n: int) -> float:  # pragma: no
         los[top], ns[top], stage[top] = los[top - 1] + half, ns[top - 1] - half, 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def prune_edges(
     ptr: Ints, idx: npt.NDArray[np.int32], data: Floats, alive: npt.NDArray[np.bool_],
     n_cols: int, max_rounds: int,
@@ -224,7 +224,7 @@ def prune_edges(
     return r[:m].copy(), c[:m].copy(), x[:m].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bipartite_adjacency(
     r: npt.NDArray[np.int32], c: npt.NDArray[np.int32], w: Floats, n_rows: int, n_cols: int
 ) -> tuple[Ints, Ints, Ints, Ints, Floats, Floats, float]:  # pragma: no cover - compiled
@@ -271,7 +271,7 @@ def bipartite_adjacency(
     return row_ids, col_ids, indptr, indices, weights, degree, _pairwise_sum(w, ident, 0, m)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def segment_sum(w: Floats, idx: Ints, lo: int, hi: int) -> float:  # pragma: no cover - compiled
     """``w[idx[lo:hi]]`` summed as ``np.add.reduceat`` (and so scipy's row sums) does: the
     first value plus numpy's pairwise sum of the rest; 0 when empty."""
@@ -280,7 +280,7 @@ def segment_sum(w: Floats, idx: Ints, lo: int, hi: int) -> float:  # pragma: no 
     return w[idx[lo]] + _pairwise_sum(w, idx, lo + 1, hi - lo - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def row_sums_on(
     ptr: Ints, idx: npt.NDArray[np.int32], data: Floats, on: npt.NDArray[np.bool_], rows: Ints
 ) -> Floats:  # pragma: no cover - compiled
@@ -302,7 +302,7 @@ def row_sums_on(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def induced_sum(
     ptr: Ints, idx: npt.NDArray[np.int32], data: Floats, rows: Ints, on: npt.NDArray[np.bool_]
 ) -> float:  # pragma: no cover - compiled
@@ -323,7 +323,7 @@ def induced_sum(
     return _pairwise_sum(data, hits, 0, m)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _root(parent: Ints, v: int) -> int:  # pragma: no cover - compiled
     while parent[v] != v:
         parent[v] = parent[parent[v]]
@@ -331,7 +331,7 @@ def _root(parent: Ints, v: int) -> int:  # pragma: no cover - compiled
     return v
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def block_components(
     ptr: Ints, idx: npt.NDArray[np.int32], rows: Ints, col_of: Ints, n_cols: int
 ) -> Ints:  # pragma: no cover - compiled

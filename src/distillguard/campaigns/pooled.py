@@ -188,7 +188,7 @@ def structure_groups(
     domains = (
         graph.accounts.filter(pl.col("email_domain").is_not_null())
         .group_by("email_domain")
-        .agg(pl.col("actor").unique())
+        .agg(pl.col("actor").unique().sort())  # sorted: the draws below depend on order
         .sort("email_domain")
     )
     groups.extend(np.asarray(a, dtype=np.int64) for a in domains["actor"].to_list())
@@ -233,7 +233,7 @@ _FLOYD_MAX_POOL = 10_000
 _FLOYD_MIN_SHARE = 50
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _floyd_samples(draws: Ints, n: int, size: int) -> Ints:  # pragma: no cover - compiled
     """Per row of ``draws`` (value t drawn in [0, n - size + t]), Floyd's sample of ``size``
     positions in [0, n), sorted."""

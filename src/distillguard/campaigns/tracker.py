@@ -5,10 +5,17 @@ incremental state (per-account totals, shared template bands, lockstep keys), lo
 still-open bucket without committing it, and re-runs the dense-group search and pooled scoring
 on the accumulated graph. Nothing at or after a checkpoint sees a later event: rows with
 ``ts > T`` stay in the buffer for the next checkpoint.
+
+``submit(T, executor)`` runs that search on another thread: it reads only frames and arrays
+fixed at T, so the next checkpoint's events can be folded, and its search run, meanwhile (the
+compiled kernels and Polars release the GIL, so a replay uses both cores).
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +36,11 @@ from distillguard.campaigns.lockstep import SYNC_SCHEMA, sync_pairs
 from distillguard.campaigns.model import Campaign, CampaignConfig, PairEvidence
 from distillguard.campaigns.pooled import GroupScore, score_groups
 from distillguard.campaigns.rows import to_frame
+
+# Checkpoints whose search may still run while a later one folds its state: a checkpoint's
+# lockstep pruning is applied this many checkpoints late, in every mode, so a replay that
+# overlaps searches flags exactly what a sequential one does.
+PRUNE_LAG = 1
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,11 @@ class Detection:
             key=lambda i: (not heads[i].flagged, -heads[i].risk, heads[i].campaign_id),
         )
         self.heads: list[CampaignHead] = [heads[i] for i in self._order]
+
+    @property
+    def graph(self) -> EvidenceGraph | None:
+        """The checkpoint's evidence graph (None before any activity)."""
+        return self._graph
 
     @classmethod
     def empty(cls, config: CampaignConfig) -> Detection:
@@ -125,7 +142,9 @@ class CampaignTracker:
         # Buckets below this index are folded into state and can no longer change.
         self._committed_bucket = -(2**62)
         self._last_as_of: int | None = None
-        self._graph: EvidenceGraph | None = None
+        # Submitted detections whose lockstep verdicts are not yet applied to ``_sync``, with
+        # the bucket their checkpoint had committed up to.
+        self._jobs: deque[tuple[Future[_Result], int]] = deque()
 
     @property
     def unknown_accounts(self) -> int:
@@ -165,6 +184,16 @@ class CampaignTracker:
 
     def detect_lazy(self, as_of: datetime) -> Detection:
         """``detect``, with the campaigns' evidence built only when asked for."""
+        return self.submit(as_of).result()
+
+    def submit(self, as_of: datetime, executor: Executor | None = None) -> Future[Detection]:
+        """``detect_lazy`` as a future: the search runs on ``executor`` (inline without one).
+
+        A checkpoint folds state first, on the calling thread; only the graph search and
+        scoring run on the executor. Their results do not depend on where or when they run:
+        a checkpoint's pruning of chance lockstep keys (see ``_prune_sync``) is applied at the
+        checkpoint after next, which waits for it, so two searches can overlap.
+        """
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware")
         as_of_us = int(as_of.timestamp() * US_PER_S)
@@ -183,14 +212,28 @@ class CampaignTracker:
             open_rows = seen.filter(pl.col("bucket") >= now_bucket)
             self._buffer = [f for f in (open_rows, later) if f.height]
         self._committed_bucket = now_bucket
+        while len(self._jobs) > PRUNE_LAG:
+            done, committed = self._jobs.popleft()
+            self._prune_sync(done.result().live_sync, committed)
         temp = self._digest(open_rows, commit=False) if open_rows is not None else None
-        return self._detect(as_of_us, temp)
+        job = self._prepare(as_of_us, temp)
+        result: Future[_Result]
+        if executor is None:
+            result = Future()
+            result.set_result(job())
+        else:
+            result = executor.submit(job)
+        self._jobs.append((result, now_bucket))
+        detection: Future[Detection] = Future()
+        result.add_done_callback(lambda r: _settle(r, detection))
+        return detection
 
     def explain_pair(self, account_a: str, account_b: str) -> PairEvidence:
         """Evidence linking two accounts in the graph of the last ``detect``."""
-        if self._graph is None:
+        graph = self._jobs[-1][0].result().detection.graph if self._jobs else None
+        if graph is None:
             raise RuntimeError("explain_pair needs a detect() first")
-        return self._graph.explain_pair(account_a, account_b)
+        return graph.explain_pair(account_a, account_b)
 
     def _chunks(self, rows: pl.DataFrame) -> list[pl.DataFrame]:
         """Cut rows into chunks of whole buckets, about ``chunk_rows`` rows each."""
@@ -221,15 +264,16 @@ class CampaignTracker:
         if digest.sync.height:
             self._sync.append(digest.sync)
 
-    def _detect(self, as_of_us: int, temp: _Digest | None) -> Detection:
+    def _prepare(self, as_of_us: int, temp: _Digest | None) -> Callable[[], _Result]:
+        """Fold the state as of the checkpoint; the returned search reads only that fold."""
         extra = temp.summaries if temp else {}
         folded = {
             name: totals.fold([extra[name]] if name in extra else [])
             for name, totals in self._totals.items()
         }
+        cfg = self.config
         if folded["stats"].height == 0:
-            self._graph = None
-            return Detection.empty(self.config)
+            return lambda: _Result(Detection.empty(cfg), None)
         sync_parts = [*self._sync, *([temp.sync] if temp and temp.sync.height else [])]
         inputs = GraphInputs(
             directory=self._directory.frame,
@@ -240,43 +284,72 @@ class CampaignTracker:
             buckets=folded["buckets"],
             as_of_us=as_of_us,
         )
-        graph = build_graph(inputs, self.config)
-        self._graph = graph
-        self._prune_sync(graph)
-        cfg = self.config
-        blocks = dense_blocks(graph.matrix, cfg.max_blocks, cfg.min_block_density, cfg.min_actors)
-        allow = graph.actors["allow"].to_numpy()
-        scored = []
-        for block in blocks:
-            acting = block.actors[~allow[block.actors]]
-            scored.append(acting if len(acting) else block.actors)
-        bucket_counts = folded["buckets"]["n"].cast(pl.Float64).to_numpy()
-        scores = score_groups(graph, scored, bucket_counts, cfg)
         details = {
             name: (detail.snapshot(), [extra[name]] if name in extra else [])
             for name, detail in self._details.items()
         }
-        return Detection(graph, blocks, scored, scores, details, cfg)
+        return lambda: _search(inputs, details, cfg)
 
-    def _prune_sync(self, graph: EvidenceGraph) -> None:
-        """Forget stored lockstep keys the graph found explained by chance.
+    def _prune_sync(self, live: pl.DataFrame | None, committed: int) -> None:
+        """Forget stored lockstep keys of buckets before ``committed`` that a checkpoint's graph
+        found explained by chance (``live`` holds the keys it kept).
 
         A closed bucket's key keeps its actor count while its band's expected rate is only
         re-estimated from more traffic, so an unsurprising key almost always stays so; it is
         dropped for good (a band whose share of traffic later falls could have made it
         surprising again: that rare case is traded for state that does not grow with noise).
         """
-        if not self._sync:
+        if not self._sync or live is None:
             return
-        cols = graph.columns("sync") - len(graph.fam_keys)
-        live = cols[graph.weight[graph.columns("sync")] > 0]
-        keep = pl.DataFrame({"s": graph.sync_s[live]}, schema={"s": pl.UInt64})
         stored = pl.concat(self._sync)
         skey = sync_key(stored["fam"].to_numpy(), stored["bucket"].to_numpy())
-        kept = stored.with_columns(pl.Series("s", skey, dtype=pl.UInt64)).join(
-            keep, on="s", how="semi"
-        )
-        self._sync = [kept.drop("s")] if kept.height else []
+        judged = stored.with_columns(pl.Series("s", skey, dtype=pl.UInt64))
+        later = pl.col("bucket") >= committed  # not yet in that graph: kept for the next
+        kept = pl.concat(
+            [
+                judged.filter(~later).join(live, on="s", how="semi"),
+                judged.filter(later),
+            ]
+        ).drop("s")
+        self._sync = [kept] if kept.height else []
+
+
+@dataclass(frozen=True)
+class _Result:
+    """A checkpoint's search: its detection and the lockstep keys its graph kept."""
+
+    detection: Detection
+    live_sync: pl.DataFrame | None
+
+
+def _search(
+    inputs: GraphInputs,
+    details: dict[str, tuple[PackedDetail, list[pl.DataFrame]]],
+    cfg: CampaignConfig,
+) -> _Result:
+    """Graph, dense blocks and pooled scores of one checkpoint's folded state."""
+    graph = build_graph(inputs, cfg)
+    blocks = dense_blocks(graph.matrix, cfg.max_blocks, cfg.min_block_density, cfg.min_actors)
+    allow = graph.actors["allow"].to_numpy()
+    scored = []
+    for block in blocks:
+        acting = block.actors[~allow[block.actors]]
+        scored.append(acting if len(acting) else block.actors)
+    bucket_counts = inputs.buckets["n"].cast(pl.Float64).to_numpy()
+    scores = score_groups(graph, scored, bucket_counts, cfg)
+    cols = graph.columns("sync") - len(graph.fam_keys)
+    live = cols[graph.weight[graph.columns("sync")] > 0]
+    kept = pl.DataFrame({"s": graph.sync_s[live]}, schema={"s": pl.UInt64})
+    return _Result(Detection(graph, blocks, scored, scores, details, cfg), kept)
+
+
+def _settle(result: Future[_Result], detection: Future[Detection]) -> None:
+    """Pass a search's detection (or its error) on to the future ``submit`` returned."""
+    error = result.exception()
+    if error is not None:
+        detection.set_exception(error)
+    else:
+        detection.set_result(result.result().detection)
 
 
 def find_campaigns(

@@ -96,7 +96,7 @@ class BandEntries:
         return cls(np.zeros(0, np.uint64), np.zeros(0, np.int64), (none,) * len(BAND_VALUES))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _band_rows(
     fam: npt.NDArray[np.uint64],
     actor: Ints,
@@ -223,7 +223,7 @@ def coherence(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sample_per_key(
     actor: Ints, col: Ints, n_cols: int, max_actors: int
 ) -> tuple[Ints, Ints]:  # pragma: no cover - compiled
@@ -255,7 +255,7 @@ def _sample_per_key(
     return ptr, out[:m]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     """``bloom.mix64`` for one key (SplitMix64 finaliser)."""
     z = x + np.uint64(0x9E3779B97F4A7C15)
@@ -264,7 +264,7 @@ def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _signatures(ptr: Ints, col: Ints, race: Floats) -> Ints:  # pragma: no cover - compiled
     """Per actor and race, the band column of least race value (-1: no band with IDF > 0)."""
     n_actors = ptr.shape[0] - 1
@@ -281,7 +281,7 @@ def _signatures(ptr: Ints, col: Ints, race: Floats) -> Ints:  # pragma: no cover
     return sig
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _key_matches(
     ptr: Ints, actor: Ints, degree: Ints, sig: Ints, total: Ints, n_actors: float
 ) -> tuple[Floats, Floats, Floats]:  # pragma: no cover - compiled
@@ -356,7 +356,7 @@ def coordination(
     return counts / np.maximum(bands.degree, 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tied_by_links(
     ptr: Ints, col: Ints, link_ptr: Ints, link_actor: Ints, n_fam: int
 ) -> npt.NDArray[np.bool_]:  # pragma: no cover - compiled
@@ -381,7 +381,7 @@ def _tied_by_links(
     return tied
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _find_entries(
     ptr: Ints, col: Ints, actor: Ints, want: Ints
 ) -> Ints:  # pragma: no cover - compiled

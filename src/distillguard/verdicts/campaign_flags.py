@@ -6,7 +6,9 @@ a campaign member at checkpoint T is a flag an online deployment would have rais
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +20,7 @@ from rich.progress import Progress
 
 from distillguard.campaigns import Campaign, CampaignConfig, CampaignTracker
 from distillguard.campaigns.assemble import CampaignHead
-from distillguard.campaigns.tracker import Detection
+from distillguard.campaigns.tracker import PRUNE_LAG, Detection
 from distillguard.events.schema import ACCOUNT_SCHEMA
 from distillguard.verdicts.assemble import CAMPAIGN_FLAG_SCHEMA
 from distillguard.verdicts.policy import Policy
@@ -41,6 +43,9 @@ class CampaignReplay:
     ``feed`` may be called with successive slices of one time-ordered stream (a growing log);
     a checkpoint runs once an event at or past its edge arrives, so feeding a stream in pieces
     flags exactly what feeding it whole does. ``finish`` closes the last, partial interval.
+
+    A checkpoint's search runs on a worker thread while the next interval is fed; its flags
+    are taken in checkpoint order, with member activity as it stood at the checkpoint.
     """
 
     def __init__(
@@ -62,6 +67,8 @@ class CampaignReplay:
         self._detection: Detection | None = None
         self.checkpoints = 0
         self._activity = _Activity()
+        self._searches: ThreadPoolExecutor | None = None
+        self._pending: deque[tuple[Future[Detection], datetime, _Activity]] = deque()
 
     def run(
         self, signals: pa.Table, progress: Progress | None = None
@@ -101,14 +108,20 @@ class CampaignReplay:
     @property
     def campaigns(self) -> list[Campaign]:
         """The campaigns of the last checkpoint (their evidence is built on first read)."""
+        self._settle(0)
         return self._detection.campaigns() if self._detection is not None else []
 
     def finish(self) -> None:
         """Detect on everything fed so far (the last, partial interval of a scan)."""
         self._checkpoint()
+        self._settle(0)
+        if self._searches is not None:
+            self._searches.shutdown()
+            self._searches = None
 
     def flags(self) -> pa.Table:
         """One row per account flagged so far (CAMPAIGN_FLAG_SCHEMA)."""
+        self._settle(0)
         rows = [{"account_id": a, **asdict(f)} for a, f in self._flags.items()]
         return pa.Table.from_pylist(rows, schema=CAMPAIGN_FLAG_SCHEMA)
 
@@ -116,19 +129,33 @@ class CampaignReplay:
         if not self._dirty or self._last is None:
             return
         as_of = _utc(self._last)
-        self._detection = self._tracker.detect_lazy(as_of)
-        self._flag_members(self._detection.heads, as_of)
+        if self._searches is None:
+            self._searches = ThreadPoolExecutor(PRUNE_LAG + 1, "campaign-search")
+        self._detection = None  # superseded: its graph need not outlive the new search
+        detection = self._tracker.submit(as_of, self._searches)
+        self._pending.append((detection, as_of, self._activity.snapshot()))
         self._dirty = False
         self.checkpoints += 1
+        self._settle(PRUNE_LAG)
 
-    def _flag_members(self, campaigns: list[CampaignHead], as_of: datetime) -> None:
+    def _settle(self, running: int) -> None:
+        """Flag the members of finished searches, in checkpoint order, waiting until at most
+        ``running`` are still pending (each holds a graph: this bounds the memory)."""
+        while self._pending and (len(self._pending) > running or self._pending[0][0].done()):
+            detection, as_of, activity = self._pending.popleft()
+            self._detection = detection.result()
+            self._flag_members(self._detection.heads, as_of, activity)
+
+    def _flag_members(
+        self, campaigns: list[CampaignHead], as_of: datetime, activity: _Activity
+    ) -> None:
         flags = self._flags
         for campaign in campaigns:
             if not campaign.flagged:
                 continue
             risk = max(campaign.risk, self.policy.flag)
             reasons = ";".join(evidence_codes(campaign.evidence))
-            for member in self._activity.eligible(campaign.members):
+            for member in activity.eligible(campaign.members):
                 seen = flags.get(member)
                 if seen is None:
                     flags[member] = _MemberFlag(campaign.campaign_id, risk, as_of, reasons)
@@ -163,6 +190,13 @@ class _Activity:
         for account, n, h in counts.iter_rows():
             self._requests[account] = self._requests.get(account, 0) + n
             self._harvest[account] = self._harvest.get(account, 0) + h
+
+    def snapshot(self) -> _Activity:
+        """A copy that later ``add`` calls leave as it is."""
+        copy = _Activity()
+        copy._requests = dict(self._requests)
+        copy._harvest = dict(self._harvest)
+        return copy
 
     def eligible(self, members: list[str]) -> list[str]:
         volumes = [self._requests.get(m, 0) for m in members]
