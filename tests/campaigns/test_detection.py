@@ -214,7 +214,7 @@ def test_the_graph_does_not_depend_on_the_row_order_of_its_inputs(
 
     def capture(inputs: GraphInputs, *rest: object) -> object:
         captured.append(inputs)
-        return search(inputs, *rest)  # type: ignore[arg-type]
+        return search(inputs, *rest)
 
     monkeypatch.setattr(tracker_module, "_search", capture)
     tracker = CampaignTracker(world.accounts)
