@@ -67,6 +67,13 @@ def test_bad_ts_strings_are_rejected(ts: str) -> None:
     assert info.value.reason.startswith(f"ts is not RFC 3339 UTC: {ts!r}")
 
 
+@pytest.mark.parametrize("ts", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"])
+def test_ts_outside_the_utc_range_is_rejected_not_raised(ts: str) -> None:
+    with pytest.raises(EventError, match="out of range once in UTC") as info:
+        parse_event(event(ts=ts))
+    assert info.value.category == "bad_ts"
+
+
 @pytest.mark.parametrize(("ts", "got"), [(1740823200, "integer"), ([], "array"), (1.5, "number")])
 def test_non_string_ts_is_rejected(ts: object, got: str) -> None:
     with pytest.raises(EventError, match=f"ts must be an RFC 3339 string, got {got}"):

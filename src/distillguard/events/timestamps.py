@@ -32,9 +32,17 @@ def parse_ts(value: object, field: str = "ts") -> datetime:
         except ValueError as exc:
             raise EventError(f"{field} is not RFC 3339 UTC: {value!r} ({exc})", "bad_ts") from None
         # fromisoformat gives the UTC singleton for "Z" and "+00:00", the usual forms.
-        return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+        return parsed if parsed.tzinfo is UTC else _to_utc(parsed, field, repr(value))
     if isinstance(value, datetime):
         if value.utcoffset() is None:
             raise EventError(f"{field} has no time zone: {value.isoformat()!r}", "bad_ts")
-        return value.astimezone(UTC)
+        return _to_utc(value, field, repr(value.isoformat()))
     raise EventError(f"{field} must be an RFC 3339 string, got {type_name(value)}", "bad_ts")
+
+
+def _to_utc(value: datetime, field: str, shown: str) -> datetime:
+    # 0001-01-01T00:00:00+01:00 is valid RFC 3339 but has no UTC datetime.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise EventError(f"{field} is out of range once in UTC: {shown}", "bad_ts") from None
