@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -113,9 +113,14 @@ def _scan(config: ScanConfig, started: float) -> ScanResult:
     t = time.perf_counter()
     campaign_flags = CAMPAIGN_FLAG_SCHEMA.empty_table()
     campaigns: list[Campaign] = []
-    if "graph_campaigns" not in off:
-        campaign_flags, campaigns = _graph_campaigns(signals, accounts, config)
+    replay_only = signals.select(REPLAY_ONLY_COLUMNS)
     signals = signals.drop_columns(REPLAY_ONLY_COLUMNS)
+    if "graph_campaigns" not in off:
+        parts = _replay_parts(signals, replay_only)
+        del replay_only  # each part's columns are freed once the replay has fed it
+        campaign_flags, campaigns = _graph_campaigns(parts, signals.num_rows, accounts, config)
+    else:
+        del replay_only
     release_freed_memory()
     timings["campaigns"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -143,13 +148,43 @@ def _scan(config: ScanConfig, started: float) -> ScanResult:
 
 
 def _graph_campaigns(
-    signals: pa.Table, accounts: pa.Table | None, config: ScanConfig
+    parts: Iterator[pa.Table], rows: int, accounts: pa.Table | None, config: ScanConfig
 ) -> tuple[pa.Table, list[Campaign]]:
-    """Replay the time-sorted signals through campaign detection; its state (accumulated
-    graph inputs, the last evidence graph) is freed on return."""
+    """Replay the time-sorted signals (``rows`` of them in ``parts``) through campaign
+    detection; its state (accumulated graph inputs, the last evidence graph) is freed on
+    return."""
     with _progress(config.progress) as progress:
         replay = CampaignReplay(accounts, config.policy, interval=config.campaign_interval)
-        return replay.run(signals, progress)
+        return replay.run_parts(parts, rows, progress)
+
+
+def _replay_parts(signals: pa.Table, replay_only: pa.Table) -> Iterator[pa.Table]:
+    """The replay's input, one chunk of ``replay_only`` at a time with the rows of
+    ``signals`` beside it. Those columns (LSH bands, infrastructure: half the table) are read
+    by nothing else, and each chunk holds its own buffers (``_signals``), so a chunk is freed
+    as soon as the replay has fed it, while the replay's state grows to its peak."""
+    # Batches split at every column's chunk edges (an ablated column is one chunk).
+    chunks: list[list[pa.Array | pa.ChunkedArray]] = [
+        list(batch.select(REPLAY_ONLY_COLUMNS).columns) for batch in replay_only.to_batches()
+    ]
+    chunks.reverse()  # popped from the end, in time order
+    schema = pa.schema([*signals.schema, *replay_only.schema])
+    return _joined(signals, chunks, schema)
+
+
+def _joined(
+    signals: pa.Table, chunks: list[list[pa.Array | pa.ChunkedArray]], schema: pa.Schema
+) -> Iterator[pa.Table]:
+    start = 0
+    while chunks:
+        arrays = chunks.pop()
+        rows = len(arrays[0])
+        part = signals.slice(start, rows)
+        columns = [*(part.column(i) for i in range(part.num_columns)), *arrays]
+        del arrays
+        start += rows
+        yield pa.Table.from_arrays(columns, schema=schema)
+        del columns, part
 
 
 @dataclass(frozen=True)
@@ -215,22 +250,43 @@ def _signals(
     if arrived:
         owned.append(_compacted(arrived))
         arrived = []
-    table = pa.Table.from_batches(owned, schema=_SCAN_SCHEMA)
-    owned.clear()
+    return sort_by_time(owned)
+
+
+def sort_by_time(batches: list[pa.RecordBatch]) -> pa.Table:
+    """The rows of ``batches`` (``SCAN_COLUMNS``) sorted by (ts, request_id); empties the list.
+
+    Each unsorted column is freed as soon as its sorted copy exists. The replay-only columns
+    come in chunks of ``REPLAY_PART_ROWS`` rows with their own buffers (``_replay_parts``).
+    """
+    table = pa.Table.from_batches(batches, schema=_SCAN_SCHEMA)
+    batches.clear()
     order = pc.sort_indices(
         table.select(["ts", "request_id"]),
         sort_keys=[("ts", "ascending"), ("request_id", "ascending")],
     )
-    columns = []
+    columns: list[pa.Array | pa.ChunkedArray] = []
     for name in _SCAN_SCHEMA.names:
-        columns.append(table.column(name).take(order))
-        table = table.drop_columns([name])
+        column = table.column(name)
+        table = table.drop_columns([name])  # the sorted copy replaces it
+        if name in REPLAY_ONLY_COLUMNS:
+            # One contiguous copy first: a take from many chunks concatenates them anew for
+            # every part.
+            whole = column.combine_chunks()
+            del column
+            step = REPLAY_PART_ROWS
+            parts = [whole.take(order.slice(at, step)) for at in range(0, len(order), step)]
+            del whole
+            columns.append(pa.chunked_array(parts, _SCAN_SCHEMA.field(name).type))
+        else:
+            columns.append(column.take(order))
     return pa.Table.from_arrays(columns, schema=_SCAN_SCHEMA)
 
 
 _SCAN_SCHEMA = pa.schema([SIGNAL_SCHEMA.field(name) for name in SCAN_COLUMNS])
 # Columns only the campaign replay reads: dropped once it is done.
 REPLAY_ONLY_COLUMNS = ["lsh_bands", "net_prefix", "asn", "user_agent", "tls_fingerprint"]
+REPLAY_PART_ROWS = 250_000
 _COMPACT_BYTES = 256 << 20
 
 

@@ -7,7 +7,7 @@ a campaign member at checkpoint T is a flag an online deployment would have rais
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,12 +74,23 @@ class CampaignReplay:
         self, signals: pa.Table, progress: Progress | None = None
     ) -> tuple[pa.Table, list[Campaign]]:
         """Account flags (CAMPAIGN_FLAG_SCHEMA) and the campaigns of the final checkpoint."""
-        task = progress.add_task("campaigns", total=signals.num_rows) if progress else None
         step = max(1, self.config.chunk_rows)
-        for start in range(0, signals.num_rows, step):
-            self.feed(signals.slice(start, step))
+        parts = (signals.slice(start, step) for start in range(0, signals.num_rows, step))
+        return self.run_parts(parts, signals.num_rows, progress)
+
+    def run_parts(
+        self, parts: Iterator[pa.Table], rows: int, progress: Progress | None = None
+    ) -> tuple[pa.Table, list[Campaign]]:
+        """``run`` on consecutive time-ordered pieces of the signals (``rows`` in all); no
+        reference to a piece is kept once it is fed, so a caller can free each in turn."""
+        task = progress.add_task("campaigns", total=rows) if progress else None
+        done = 0
+        for part in parts:
+            done += part.num_rows
+            self.feed(part)
+            del part
             if progress is not None and task is not None:
-                progress.update(task, completed=min(signals.num_rows, start + step))
+                progress.update(task, completed=done)
         self.finish()
         return self.flags(), self.campaigns
 
