@@ -20,9 +20,12 @@ if TYPE_CHECKING:
     from distillguard.scan import ScanConfig, ScanResult
 
 # Polars' allocator (jemalloc) would keep freed pages resident for a while, so a stage's
-# high-water mark stayed in the next one. It reads this when polars is first imported, which
-# the commands do lazily, after this line; spawned workers inherit it. A user's setting wins.
-os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+# high-water mark stayed in the next one. One second hands them back between stages; zero
+# (at once) made every tight loop fault its pages in again (scale 10: campaigns 116 s
+# against 89 s, 17% more time end to end for 190 MiB less peak). It reads this when polars
+# is first imported, which the commands do lazily, after this line; spawned workers inherit
+# it. A user's setting wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:1000,muzzy_decay_ms:1000")
 
 app = typer.Typer(
     add_completion=False,
