@@ -116,9 +116,16 @@ def _scan(config: ScanConfig, started: float) -> ScanResult:
     replay_only = signals.select(REPLAY_ONLY_COLUMNS)
     signals = signals.drop_columns(REPLAY_ONLY_COLUMNS)
     if "graph_campaigns" not in off:
+        # The columns only later stages read wait on disk while the replay's state grows.
+        names = signals.column_names
+        spill = config.out / SPILL_FILE
+        _write_ipc(signals.select(LATER_ONLY_COLUMNS), spill)
+        signals = signals.drop_columns(LATER_ONLY_COLUMNS)
         parts = _replay_parts(signals, replay_only)
         del replay_only  # each part's columns are freed once the replay has fed it
+        release_freed_memory()
         campaign_flags, campaigns = _graph_campaigns(parts, signals.num_rows, accounts, config)
+        signals = _joined_columns(signals, _mapped_ipc(spill), names)
     else:
         del replay_only
     release_freed_memory()
@@ -156,6 +163,30 @@ def _graph_campaigns(
     with _progress(config.progress) as progress:
         replay = CampaignReplay(accounts, config.policy, interval=config.campaign_interval)
         return replay.run_parts(parts, rows, progress)
+
+
+def _write_ipc(table: pa.Table, path: Path) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _mapped_ipc(path: Path) -> pa.Table:
+    """The table ``_write_ipc`` wrote, memory-mapped: its pages load as they are read. The
+    file is removed at once (the mapping keeps it readable where the OS allows that)."""
+    table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return table
+
+
+def _joined_columns(left: pa.Table, right: pa.Table, names: list[str]) -> pa.Table:
+    """The columns of two row-aligned tables, in the order ``names``."""
+    fields = {f.name: f for f in [*left.schema, *right.schema]}
+    columns = {name: left.column(name) for name in left.column_names}
+    columns.update((name, right.column(name)) for name in right.column_names)
+    return pa.Table.from_arrays(
+        [columns[name] for name in names], schema=pa.schema([fields[name] for name in names])
+    )
 
 
 def _replay_parts(signals: pa.Table, replay_only: pa.Table) -> Iterator[pa.Table]:
@@ -287,6 +318,19 @@ _SCAN_SCHEMA = pa.schema([SIGNAL_SCHEMA.field(name) for name in SCAN_COLUMNS])
 # Columns only the campaign replay reads: dropped once it is done.
 REPLAY_ONLY_COLUMNS = ["lsh_bands", "net_prefix", "asn", "user_agent", "tls_fingerprint"]
 REPLAY_PART_ROWS = 250_000
+# Columns the campaign replay never reads (it reads ``campaigns.rows.to_frame``'s and the
+# account ids and intents): spilled to SPILL_FILE in the output folder while it runs.
+LATER_ONLY_COLUMNS = [
+    "request_id",
+    "model",
+    "ip",
+    "prompt_tokens",
+    "completion_tokens",
+    "prompt_hash",
+    "system_hash",
+    "tools_hash",
+]
+SPILL_FILE = ".signals-spill.arrow"
 _COMPACT_BYTES = 256 << 20
 
 

@@ -107,3 +107,14 @@ def test_the_replay_keeps_no_part_it_has_fed(
     # Only recent parts are alive (the tracker folds buffered rows at each checkpoint): by the
     # last one, most of the others are freed.
     assert live[-1] <= start - 0.5 * size
+
+
+def test_the_replay_reads_none_of_the_columns_set_aside_while_it_runs(world: World) -> None:
+    signals = world.signals.select(SCAN_COLUMNS).sort_by(
+        [("ts", "ascending"), ("request_id", "ascending")]
+    )
+    whole, _ = CampaignReplay(world.accounts, Policy(), timedelta(hours=6)).run(signals)
+    slim = signals.drop_columns(scan.LATER_ONLY_COLUMNS)
+    without, _ = CampaignReplay(world.accounts, Policy(), timedelta(hours=6)).run(slim)
+    assert whole.num_rows > 0
+    assert without.equals(whole)
