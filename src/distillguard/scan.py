@@ -181,12 +181,9 @@ def _mapped_ipc(path: Path) -> pa.Table:
 
 def _joined_columns(left: pa.Table, right: pa.Table, names: list[str]) -> pa.Table:
     """The columns of two row-aligned tables, in the order ``names``."""
-    fields = {f.name: f for f in [*left.schema, *right.schema]}
-    columns = {name: left.column(name) for name in left.column_names}
-    columns.update((name, right.column(name)) for name in right.column_names)
-    return pa.Table.from_arrays(
-        [columns[name] for name in names], schema=pa.schema([fields[name] for name in names])
-    )
+    for spec, column in zip(right.schema, right.columns, strict=True):
+        left = left.append_column(spec, column)
+    return left.select(names)
 
 
 def _replay_parts(signals: pa.Table, replay_only: pa.Table) -> Iterator[pa.Table]:
@@ -200,12 +197,13 @@ def _replay_parts(signals: pa.Table, replay_only: pa.Table) -> Iterator[pa.Table
     ]
     chunks.reverse()  # popped from the end, in time order
     schema = pa.schema([*signals.schema, *replay_only.schema])
-    return _joined(signals, chunks, schema)
+    return _part_tables(signals, chunks, schema)
 
 
-def _joined(
+def _part_tables(
     signals: pa.Table, chunks: list[list[pa.Array | pa.ChunkedArray]], schema: pa.Schema
 ) -> Iterator[pa.Table]:
+    """Each chunk (popped, so the list does not keep it) beside its rows of ``signals``."""
     start = 0
     while chunks:
         arrays = chunks.pop()

@@ -63,17 +63,24 @@ def test_replay_parts_give_the_rows_in_order(
     assert joined.equals(out)
 
 
-def test_each_part_is_freed_once_the_replay_has_fed_it(
+def _parts(
     table: pa.Table, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Iterator[pa.Table], int, int, int]:
+    """The replay parts of ``table`` with nothing else holding their chunks, their rows, the
+    replay-only bytes, and Arrow's allocated bytes before any part is made."""
     out = _sorted(table, monkeypatch)
     replay_only = out.select(scan.REPLAY_ONLY_COLUMNS)
     size = replay_only.nbytes
     rest = out.drop_columns(scan.REPLAY_ONLY_COLUMNS)
     del out
     start = pa.total_allocated_bytes()
-    parts = scan._replay_parts(rest, replay_only)
-    del replay_only
+    return scan._replay_parts(rest, replay_only), rest.num_rows, size, start
+
+
+def test_each_part_is_freed_once_the_replay_has_fed_it(
+    table: pa.Table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts, _, size, start = _parts(table, monkeypatch)
     live = []
     for part in parts:
         live.append(pa.total_allocated_bytes())
@@ -86,14 +93,7 @@ def test_each_part_is_freed_once_the_replay_has_fed_it(
 def test_the_replay_keeps_no_part_it_has_fed(
     world: World, table: pa.Table, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = _sorted(table, monkeypatch)
-    replay_only = out.select(scan.REPLAY_ONLY_COLUMNS)
-    size = replay_only.nbytes
-    rest = out.drop_columns(scan.REPLAY_ONLY_COLUMNS)
-    del out
-    start = pa.total_allocated_bytes()
-    parts = scan._replay_parts(rest, replay_only)
-    del replay_only
+    parts, rows, size, start = _parts(table, monkeypatch)
     live: list[int] = []
 
     def recorded() -> Iterator[pa.Table]:
@@ -102,7 +102,7 @@ def test_the_replay_keeps_no_part_it_has_fed(
             yield part
 
     replay = CampaignReplay(world.accounts, Policy(), timedelta(hours=6))
-    flags, _ = replay.run_parts(recorded(), rest.num_rows)
+    flags, _ = replay.run_parts(recorded(), rows)
     assert replay.checkpoints > 3 and flags.num_rows > 0
     # Only recent parts are alive (the tracker folds buffered rows at each checkpoint): by the
     # last one, most of the others are freed.
