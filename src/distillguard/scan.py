@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -118,14 +120,13 @@ def _scan(config: ScanConfig, started: float) -> ScanResult:
     if "graph_campaigns" not in off:
         # The columns only later stages read wait on disk while the replay's state grows.
         names = signals.column_names
-        spill = config.out / SPILL_FILE
-        _write_ipc(signals.select(LATER_ONLY_COLUMNS), spill)
-        signals = signals.drop_columns(LATER_ONLY_COLUMNS)
-        parts = _replay_parts(signals, replay_only)
-        del replay_only  # each part's columns are freed once the replay has fed it
-        release_freed_memory()
-        campaign_flags, campaigns = _graph_campaigns(parts, signals.num_rows, accounts, config)
-        signals = _joined_columns(signals, _mapped_ipc(spill), names)
+        with _Spill(signals.select(LATER_ONLY_COLUMNS), config.out) as spill:
+            signals = signals.drop_columns(LATER_ONLY_COLUMNS)
+            parts = _replay_parts(signals, replay_only)
+            del replay_only  # each part's columns are freed once the replay has fed it
+            release_freed_memory()
+            campaign_flags, campaigns = _graph_campaigns(parts, signals.num_rows, accounts, config)
+            signals = _joined_columns(signals, spill.load(), names)
     else:
         del replay_only
     release_freed_memory()
@@ -165,18 +166,37 @@ def _graph_campaigns(
         return replay.run_parts(parts, rows, progress)
 
 
-def _write_ipc(table: pa.Table, path: Path) -> None:
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+class _Spill:
+    """A table set aside in a file of ``folder`` (a fresh name, so concurrent scans do not
+    meet) while memory is tight. ``load`` memory-maps it back: its pages load as they are
+    read. The file is removed once mapped (the mapping keeps it readable where the OS allows
+    that) or when the block exits, whichever comes first."""
 
+    def __init__(self, table: pa.Table, folder: Path) -> None:
+        handle, name = tempfile.mkstemp(prefix=SPILL_PREFIX, suffix=".arrow", dir=folder)
+        os.close(handle)
+        self.path = Path(name)
+        try:
+            with pa.OSFile(name, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+        except BaseException:
+            self.path.unlink(missing_ok=True)
+            raise
 
-def _mapped_ipc(path: Path) -> pa.Table:
-    """The table ``_write_ipc`` wrote, memory-mapped: its pages load as they are read. The
-    file is removed at once (the mapping keeps it readable where the OS allows that)."""
-    table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
-    with contextlib.suppress(OSError):
-        path.unlink()
-    return table
+    def load(self) -> pa.Table:
+        table = pa.ipc.open_file(pa.memory_map(str(self.path))).read_all()
+        self._remove()
+        return table
+
+    def __enter__(self) -> _Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._remove()
+
+    def _remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
 
 
 def _joined_columns(left: pa.Table, right: pa.Table, names: list[str]) -> pa.Table:
@@ -317,7 +337,7 @@ _SCAN_SCHEMA = pa.schema([SIGNAL_SCHEMA.field(name) for name in SCAN_COLUMNS])
 REPLAY_ONLY_COLUMNS = ["lsh_bands", "net_prefix", "asn", "user_agent", "tls_fingerprint"]
 REPLAY_PART_ROWS = 250_000
 # Columns the campaign replay never reads (it reads ``campaigns.rows.to_frame``'s and the
-# account ids and intents): spilled to SPILL_FILE in the output folder while it runs.
+# account ids and intents): spilled to a SPILL_PREFIX file in the output folder while it runs.
 LATER_ONLY_COLUMNS = [
     "request_id",
     "model",
@@ -328,7 +348,7 @@ LATER_ONLY_COLUMNS = [
     "system_hash",
     "tools_hash",
 ]
-SPILL_FILE = ".signals-spill.arrow"
+SPILL_PREFIX = ".signals-spill-"
 _COMPACT_BYTES = 256 << 20
 
 

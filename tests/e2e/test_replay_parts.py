@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterator
 from datetime import timedelta
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -118,3 +119,21 @@ def test_the_replay_reads_none_of_the_columns_set_aside_while_it_runs(world: Wor
     without, _ = CampaignReplay(world.accounts, Policy(), timedelta(hours=6)).run(slim)
     assert whole.num_rows > 0
     assert without.equals(whole)
+
+
+def test_a_spill_maps_back_what_it_set_aside_and_leaves_no_file(
+    table: pa.Table, tmp_path: Path
+) -> None:
+    later = table.select(scan.LATER_ONLY_COLUMNS)
+    with scan._Spill(later, tmp_path) as spill, scan._Spill(later, tmp_path) as other:
+        assert spill.path != other.path  # two scans into one folder do not meet
+        assert spill.path.exists()
+        assert spill.load().equals(later)
+        assert not spill.path.exists()
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_spill_is_removed_when_the_replay_fails(table: pa.Table, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="replay failed"), scan._Spill(table, tmp_path):
+        raise RuntimeError("replay failed")
+    assert not list(tmp_path.iterdir())
