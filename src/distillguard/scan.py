@@ -209,7 +209,7 @@ def _joined_columns(left: pa.Table, right: pa.Table, names: list[str]) -> pa.Tab
 def _replay_parts(signals: pa.Table, replay_only: pa.Table) -> Iterator[pa.Table]:
     """The replay's input, one chunk of ``replay_only`` at a time with the rows of
     ``signals`` beside it. Those columns (LSH bands, infrastructure: half the table) are read
-    by nothing else, and each chunk holds its own buffers (``_signals``), so a chunk is freed
+    by nothing else, and each chunk holds its own buffers (``sort_by_time``), so a chunk is freed
     as soon as the replay has fed it, while the replay's state grows to its peak."""
     # Batches split at every column's chunk edges (an ablated column is one chunk).
     chunks: list[list[pa.Array | pa.ChunkedArray]] = [
@@ -333,7 +333,7 @@ def sort_by_time(batches: list[pa.RecordBatch]) -> pa.Table:
 
 
 _SCAN_SCHEMA = pa.schema([SIGNAL_SCHEMA.field(name) for name in SCAN_COLUMNS])
-# Columns only the campaign replay reads: dropped once it is done.
+# Columns only the campaign replay reads: freed as it feeds them (``_replay_parts``).
 REPLAY_ONLY_COLUMNS = ["lsh_bands", "net_prefix", "asn", "user_agent", "tls_fingerprint"]
 REPLAY_PART_ROWS = 250_000
 # Columns the campaign replay never reads (it reads ``campaigns.rows.to_frame``'s and the
