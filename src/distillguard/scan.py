@@ -213,7 +213,7 @@ def _replay_parts(signals: pa.Table, replay_only: pa.Table) -> Iterator[pa.Table
     as soon as the replay has fed it, while the replay's state grows to its peak."""
     # Batches split at every column's chunk edges (an ablated column is one chunk).
     chunks: list[list[pa.Array | pa.ChunkedArray]] = [
-        list(batch.select(REPLAY_ONLY_COLUMNS).columns) for batch in replay_only.to_batches()
+        list(batch.columns) for batch in replay_only.to_batches()
     ]
     chunks.reverse()  # popped from the end, in time order
     schema = pa.schema([*signals.schema, *replay_only.schema])
