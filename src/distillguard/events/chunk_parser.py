@@ -23,6 +23,7 @@ from distillguard.events.errors import EventError, type_name
 from distillguard.events.event_batch import events_batch
 from distillguard.events.event_record import ROW_FIELDS, event_row
 from distillguard.events.openai_pairs import is_pair, pair_to_event
+from distillguard.events.typed_decode import typed_row
 
 R = TypeVar("R")
 _REQUEST_ID = ROW_FIELDS.index("request_id")
@@ -63,7 +64,7 @@ def _parsed_chunk(data: bytes, digests: npt.NDArray[np.uint64], tally: ChunkTall
 
 def parse_chunk(item: LineChunk | Reject) -> ParsedChunk:
     """The valid events of ``item`` (an ``iter_chunks`` item) and what became of the rest."""
-    rows, tally = parse_records(item, _event_row)
+    rows, tally = parse_records(item, _event_row, typed_row)
     batch = events_batch(rows)
     return ParsedChunk(batch, digests([row[_REQUEST_ID] for row in rows]), tally)
 
@@ -73,12 +74,16 @@ def _event_row(line: int, obj: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def parse_records(
-    item: LineChunk | Reject, parse: Callable[[int, dict[str, Any]], R]
+    item: LineChunk | Reject,
+    parse: Callable[[int, dict[str, Any]], R],
+    fast: Callable[[bytes], R | None] | None = None,
 ) -> tuple[list[R], ChunkTally]:
     """``parse(line, object)`` of each JSON object (or Parquet row) of ``item``, in order.
 
     Blank lines are counted; a line that is not a JSON object, or whose object ``parse``
     rejects with an ``EventError``, becomes a ``Reject``. A ``Reject`` item is one rejected line.
+    ``fast(text)``, when given, is tried first on each JSON line: it returns what ``parse``
+    would for the lines it can decode without a dict, and ``None`` for the rest.
     """
     if isinstance(item, Reject):
         return [], ChunkTally(1, 0, [item])
@@ -99,6 +104,11 @@ def parse_records(
         lines.pop()
     blank = 0
     for line, text in enumerate(lines, item.first_line):
+        if fast is not None:
+            row = fast(text)
+            if row is not None:
+                rows.append(row)
+                continue
         try:
             obj = orjson.loads(text)
         except orjson.JSONDecodeError as exc:

@@ -137,7 +137,7 @@ def event_row(obj: dict[str, Any]) -> tuple[Any, ...]:
         api_key_id,
         session_id,
         None if tools is None else tuple(tool_names(tools)),
-        None if status is None else _status(status),
+        None if status is None else status_text(status),
         None if get("extra") is None and obj.keys() <= KNOWN_FIELDS else extra_json(obj),
     )
 
@@ -280,7 +280,7 @@ def _remember(cache: dict[object, str], value: object, text: str) -> str:
     return text
 
 
-def _status(value: object) -> str:
+def status_text(value: object) -> str:
     if type(value) is str:
         return value
     if type(value) is int:
