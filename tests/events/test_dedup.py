@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,9 +39,9 @@ def test_first_seen_matches_a_plain_set(batches: list[list[int]]) -> None:
     assert len(seen) == len(reference)
 
 
-def test_many_batches_stay_in_few_runs_and_match_a_plain_set() -> None:
+def test_many_batches_grow_the_table_and_match_a_plain_set() -> None:
     rng = np.random.default_rng(3)
-    seen = SeenDigests()
+    seen = SeenDigests(capacity=4)
     reference: set[int] = set()
     for size in rng.integers(0, 400, 300):
         batch = rng.integers(0, 20_000, size, dtype=np.uint64)
@@ -50,4 +51,19 @@ def test_many_batches_stay_in_few_runs_and_match_a_plain_set() -> None:
             reference.add(value)
         assert seen.first_seen(batch).tolist() == expected
     assert len(seen) == len(reference)
-    assert len(seen._runs) <= np.log2(len(reference)) + 1
+    # Grown by doubling, never past the load limit, never more than needed twice over.
+    assert len(reference) <= SeenDigests.MAX_LOAD * len(seen._slots) < 2 * len(reference) + 400
+
+
+def test_digest_zero_and_colliding_slots_are_told_apart() -> None:
+    seen = SeenDigests(capacity=8)
+    # All land in slot 0 of an 8-slot table; 0 is the empty-slot value, kept in a flag.
+    batch = np.array([0, 8, 16, 0, 24, 8], dtype=np.uint64)
+    assert seen.first_seen(batch).tolist() == [True, True, True, False, True, False]
+    assert len(seen) == 4
+    assert seen.first_seen(np.array([16, 32, 0], dtype=np.uint64)).tolist() == [False, True, False]
+
+
+def test_capacity_must_be_a_power_of_two() -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        SeenDigests(capacity=6)
