@@ -47,8 +47,11 @@ def _line(record: dict[str, Any]) -> bytes:
 def _general(line: bytes) -> tuple[Any, ...] | str:
     """The general path's row, or the reason it rejects the line."""
     try:
-        return event_row(orjson.loads(line))
-    except (EventError, orjson.JSONDecodeError, AttributeError) as exc:
+        obj = orjson.loads(line)
+        if type(obj) is not dict:
+            return "rejected: not an object"
+        return event_row(obj)
+    except (EventError, orjson.JSONDecodeError) as exc:
         return f"rejected: {exc}"
 
 

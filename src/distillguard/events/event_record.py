@@ -61,7 +61,7 @@ KNOWN_FIELDS = frozenset(
         *_TOKEN_FIELDS,
     }
 )
-_INT64_MAX = 2**63 - 1
+INT64_MAX = 2**63 - 1
 
 
 def parse_event(obj: object) -> dict[str, Any]:
@@ -297,9 +297,14 @@ def _raise_first_non_string(obj: dict[str, Any], names: tuple[str, ...]) -> None
             )
 
 
+def filled(value: str) -> bool:
+    """What a required string must be: not empty and not only whitespace."""
+    return bool(value) and not value.isspace()
+
+
 def _required_str(obj: dict[str, Any], name: str) -> str:
     value = obj.get(name)
-    if type(value) is str and value and not value.isspace():
+    if type(value) is str and filled(value):
         return value
     if value is None:
         raise _missing(obj, name)
@@ -326,7 +331,7 @@ def _usage(obj: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
             and type(completion) is int
             and type(reasoning) is int
             and min(prompt, completion, reasoning) >= 0
-            and max(prompt, completion, reasoning) <= _INT64_MAX
+            and max(prompt, completion, reasoning) <= INT64_MAX
             and "prompt_tokens" not in obj
             and "completion_tokens" not in obj
             and "reasoning_tokens" not in obj
@@ -369,7 +374,7 @@ def _usage_fully(obj: dict[str, Any], usage: object) -> tuple[int | None, int | 
 
 
 def _count(value: object, name: str) -> int | None:
-    if value is None or (type(value) is int and 0 <= value <= _INT64_MAX):
+    if value is None or (type(value) is int and 0 <= value <= INT64_MAX):
         return value
     raise EventError(f"{name} must be a non-negative integer, got {value!r}", "bad_usage")
 

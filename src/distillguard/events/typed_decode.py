@@ -16,7 +16,9 @@ import msgspec
 
 from distillguard.events.errors import EventError
 from distillguard.events.event_record import (
+    INT64_MAX,
     ROLES,
+    filled,
     normalise_asn,
     normalise_ip,
     status_text,
@@ -24,7 +26,6 @@ from distillguard.events.event_record import (
 )
 from distillguard.events.timestamps import parse_ts
 
-_INT64_MAX = 2**63 - 1
 # orjson reads integers in [-2**63, 2**64) as int and larger ones as float; a status outside
 # that range would be text here but rejected there.
 _STATUS_RANGE = range(-(2**63), 2**64)
@@ -75,9 +76,9 @@ def typed_row(line: bytes) -> tuple[Any, ...] | None:
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
     if not (
-        _filled(event.request_id)
-        and _filled(event.account_id)
-        and _filled(event.model)
+        filled(event.request_id)
+        and filled(event.account_id)
+        and filled(event.model)
         and event.messages
     ):
         return None
@@ -86,7 +87,7 @@ def typed_row(line: bytes) -> tuple[Any, ...] | None:
         tokens: tuple[int | None, int | None, int | None] = (None, None, None)
     else:
         tokens = (usage.prompt_tokens, usage.completion_tokens, usage.reasoning_tokens)
-        if min(tokens) < 0 or max(tokens) > _INT64_MAX:
+        if min(tokens) < 0 or max(tokens) > INT64_MAX:
             return None
     status = event.status
     if type(status) is int and status not in _STATUS_RANGE:
@@ -119,8 +120,3 @@ def typed_row(line: bytes) -> tuple[Any, ...] | None:
         None if status is None else status_text(status),
         None,
     )
-
-
-def _filled(value: str) -> bool:
-    """What ``event_row`` asks of a required string: not empty, not only whitespace."""
-    return bool(value) and not value.isspace()
