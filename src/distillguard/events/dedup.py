@@ -67,16 +67,13 @@ def _insert(
     mask: npt.NDArray[np.bool_],
 ) -> None:  # pragma: no cover - compiled
     """Add each digest of ``batch`` in order; ``mask[i]`` is whether ``batch[i]`` was new."""
-    last = np.uint64(len(slots) - 1)
     for i in range(len(batch)):
         d = batch[i]
         if d == 0:
             mask[i] = not zero[0]
             zero[0] = True
             continue
-        at = d & last
-        while slots[at] != 0 and slots[at] != d:
-            at = (at + np.uint64(1)) & last
+        at = _slot(slots, d)
         mask[i] = slots[at] == 0
         if mask[i]:
             slots[at] = d
@@ -89,11 +86,18 @@ def _rehashed(
 ) -> npt.NDArray[np.uint64]:  # pragma: no cover - compiled
     """The same digests in a table of ``size`` slots (a power of two)."""
     out = np.zeros(size, dtype=np.uint64)
-    last = np.uint64(size - 1)
     for d in slots:
         if d != 0:
-            at = d & last
-            while out[at] != 0:
-                at = (at + np.uint64(1)) & last
-            out[at] = d
+            out[_slot(out, d)] = d
     return out
+
+
+@njit(cache=True, nogil=True)
+def _slot(slots: npt.NDArray[np.uint64], d: np.uint64) -> np.uint64:  # pragma: no cover
+    """The slot holding nonzero digest ``d``, or the empty one where it belongs (linear
+    probing from its low bits; the table has a power-of-two size and is never full)."""
+    last = np.uint64(len(slots) - 1)
+    at = d & last
+    while slots[at] != 0 and slots[at] != d:
+        at = (at + np.uint64(1)) & last
+    return at

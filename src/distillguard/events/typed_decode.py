@@ -1,11 +1,11 @@
 """Decode the common v1 line shape straight into an ``event_row`` tuple, without a dict.
 
 Most lines of a log share one shape: plain-text messages, v1 ``usage``, known fields only.
-msgspec decodes such a line into typed structs in C, about twice as fast as building the
-dict that ``event_row`` validates. Any line outside that shape, or failing any check, gives
-``None`` and takes the general path (``orjson`` + ``event_row``), which alone decides what a
-line means or why it is rejected: this path may only accept what that one accepts, with the
-same row.
+msgspec decodes such a line into typed structs in C, which saves building the dict and most
+of ``event_row``'s checks (``parse_records`` 1.2x faster on the bench's scale-10 file). Any
+line outside that shape, or failing any check, gives ``None`` and takes the general path
+(``orjson`` + ``event_row``), which alone decides what a line means or why it is rejected:
+this path may only accept what that one accepts, with the same row.
 """
 
 from __future__ import annotations
