@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from distillguard.events import LineChunk, ParsedChunk, Reject, parse_chunk
-from distillguard.signals import compute_signals
+from distillguard.events.event_batch import prompt_view_batch
+from distillguard.signals import compute_signals, compute_view_signals
 from distillguard.signals.schema import SIGNAL_SCHEMA
 
 # Signal columns the batch scan's later stages read (account features, campaign replay,
@@ -38,6 +39,7 @@ def parse_and_signal(item: LineChunk | Reject) -> ParsedChunk:
 
 
 def scan_signals(item: LineChunk | Reject) -> ParsedChunk:
-    """Worker stage of the batch scan: ``parse_and_signal`` keeping the ``SCAN_COLUMNS``."""
-    parsed = parse_and_signal(item)
-    return replace(parsed, batch=parsed.batch.select(SCAN_COLUMNS))
+    """Worker stage of the batch scan: ``parse_and_signal``'s ``SCAN_COLUMNS``, computed from
+    the prompt view so that no request's full message list is built in Arrow."""
+    parsed = parse_chunk(item, prompt_view_batch)
+    return replace(parsed, batch=compute_view_signals(parsed.batch).select(SCAN_COLUMNS))

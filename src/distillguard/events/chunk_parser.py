@@ -7,7 +7,7 @@ sees the chunks in input order, so only it can tell which record came first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -44,9 +44,10 @@ class ParsedChunk:
     """A parsed chunk: its valid events in input order, duplicates included.
 
     ``digests`` holds the 64-bit digest of each row's ``request_id``, so the reading process
-    can drop duplicates without the ids. ``batch`` is an ``EVENT_SCHEMA`` batch; a worker may
-    swap it (``dataclasses.replace``) for a row-aligned batch computed from it, such as its
-    signals, so that the text never travels back.
+    can drop duplicates without the ids. ``batch`` is what ``parse_chunk``'s builder made of
+    the rows (``EVENT_SCHEMA`` by default); a worker may swap it (``dataclasses.replace``) for
+    a row-aligned batch computed from it, such as its signals, so that the text never travels
+    back.
     """
 
     batch: pa.RecordBatch
@@ -62,10 +63,17 @@ def _parsed_chunk(data: bytes, digests: npt.NDArray[np.uint64], tally: ChunkTall
     return ParsedChunk(from_ipc(data), digests, tally)
 
 
-def parse_chunk(item: LineChunk | Reject) -> ParsedChunk:
-    """The valid events of ``item`` (an ``iter_chunks`` item) and what became of the rest."""
+def parse_chunk(
+    item: LineChunk | Reject,
+    build: Callable[[Sequence[tuple[Any, ...]]], pa.RecordBatch] = events_batch,
+) -> ParsedChunk:
+    """The valid events of ``item`` (an ``iter_chunks`` item) and what became of the rest.
+
+    ``build`` turns the events' ``event_row`` tuples into the batch: ``EVENT_SCHEMA`` by
+    default, or a narrower view such as ``prompt_view_batch`` for a stage that reads less.
+    """
     rows, tally = parse_records(item, _event_row, typed_row)
-    batch = events_batch(rows)
+    batch = build(rows)
     return ParsedChunk(batch, digests([row[_REQUEST_ID] for row in rows]), tally)
 
 

@@ -38,6 +38,20 @@ _EVENT_FIELDS: list[pa.Field[Any]] = [
 ]
 EVENT_SCHEMA = pa.schema(_EVENT_FIELDS)
 
+# What per-request signals read of an event: its columns without the message list, response,
+# reasoning, key id and extras, plus the two turns that are scored and the message count. A
+# batch scan builds this instead of ``EVENT_SCHEMA``: most of a logged line's bytes are prior
+# turns and the response, which no signal reads.
+_DROPPED_FOR_VIEW = {"messages", "response", "reasoning", "api_key_id", "extra"}
+PROMPT_VIEW_SCHEMA = pa.schema(
+    [f for f in _EVENT_FIELDS if f.name not in _DROPPED_FOR_VIEW]
+    + [
+        pa.field("prompt", pa.string(), nullable=False),  # the last user turn, "" if none
+        pa.field("system", pa.string(), nullable=False),  # the first system turn, "" if none
+        pa.field("n_turns", pa.int32(), nullable=False),  # messages in the request
+    ]
+)
+
 SIGNUP_CHANNELS = ("self_serve", "education", "startup", "research", "enterprise", "reseller")
 
 _ACCOUNT_FIELDS: list[pa.Field[Any]] = [

@@ -1,7 +1,8 @@
 """Assemble per-request signals: ``EVENT_SCHEMA`` batch in, ``SIGNAL_SCHEMA`` batch out.
 
 The batch path stays in Arrow and numpy: message lists are flattened once to find each
-request's last user turn and first system prompt, and every distinct prompt, system prompt,
+request's last user turn and first system prompt (a ``PROMPT_VIEW_SCHEMA`` batch has them
+picked out already), and every distinct prompt, system prompt,
 (system, prompt) pair for the intent model, IP address and tool list is processed once
 (retries, fixed system prompts and exact-repeat harvesting make repeats common); prompt
 bytes go to the compiled text kernel without copies. The live path (``signals_for_request``)
@@ -21,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from distillguard.events.schema import EVENT_SCHEMA
+from distillguard.events.schema import EVENT_SCHEMA, PROMPT_VIEW_SCHEMA
 from distillguard.signals import intent as it
 from distillguard.signals.fingerprint import ENV_VAR, FingerprintKey
 from distillguard.signals.infra import net_prefix, net_prefixes
@@ -99,12 +100,30 @@ def _key_for(value: str) -> FingerprintKey:
 
 def compute_signals(batch: pa.RecordBatch, key: FingerprintKey | None = None) -> pa.RecordBatch:
     """Signals of every event in ``batch``, same rows in the same order."""
-    if not isinstance(batch, pa.RecordBatch):
-        raise TypeError(f"compute_signals needs a pyarrow.RecordBatch, got {type(batch).__name__}")
-    _check_schema(batch.schema)
-    key = key or default_key()
-    messages = batch.column("messages")
-    prompts, systems, n_turns = _message_parts(messages)
+    _check_schema(batch, EVENT_SCHEMA, "compute_signals", "an EVENT_SCHEMA")
+    prompts, systems, n_turns = _message_parts(batch.column("messages"))
+    return _signals(batch, prompts, systems, n_turns, key or default_key())
+
+
+def compute_view_signals(
+    batch: pa.RecordBatch, key: FingerprintKey | None = None
+) -> pa.RecordBatch:
+    """``compute_signals`` of a ``PROMPT_VIEW_SCHEMA`` batch (the scored turns already picked
+    out): the same signals, without building every message of every request in Arrow."""
+    _check_schema(batch, PROMPT_VIEW_SCHEMA, "compute_view_signals", "a PROMPT_VIEW_SCHEMA")
+    n_turns = np.asarray(batch.column("n_turns").to_numpy(), dtype=np.int64)
+    prompts = cast(pa.StringArray, batch.column("prompt"))
+    systems = cast(pa.StringArray, batch.column("system"))
+    return _signals(batch, prompts, systems, n_turns, key or default_key())
+
+
+def _signals(
+    batch: pa.RecordBatch,
+    prompts: pa.StringArray,
+    systems: pa.StringArray,
+    n_turns: np.ndarray,
+    key: FingerprintKey,
+) -> pa.RecordBatch:
     p_codes, p_unique = _distinct(prompts)
     s_codes, s_unique = _distinct(systems)
     text = prompt_signals(*_utf8_buffers(p_unique), key)
@@ -183,18 +202,21 @@ def signals_to_row(signals: RequestSignals) -> dict[str, Any]:
     return row
 
 
-def _check_schema(schema: pa.Schema) -> None:
+def _check_schema(batch: object, schema: pa.Schema, caller: str, name: str) -> None:
+    if not isinstance(batch, pa.RecordBatch):
+        raise TypeError(f"{caller} needs a pyarrow.RecordBatch, got {type(batch).__name__}")
     problems = []
-    for expected in EVENT_SCHEMA:
-        idx = schema.get_field_index(expected.name)
+    for expected in schema:
+        idx = batch.schema.get_field_index(expected.name)
         if idx < 0:
             problems.append(f"missing column {expected.name!r}")
-        elif not schema.field(idx).type.equals(expected.type):
+        elif not batch.schema.field(idx).type.equals(expected.type):
             problems.append(
-                f"column {expected.name!r} is {schema.field(idx).type}, expected {expected.type}"
+                f"column {expected.name!r} is {batch.schema.field(idx).type}, "
+                f"expected {expected.type}"
             )
     if problems:
-        raise ValueError("compute_signals needs an EVENT_SCHEMA batch: " + "; ".join(problems))
+        raise ValueError(f"{caller} needs {name} batch: " + "; ".join(problems))
 
 
 def _message_parts(messages: pa.Array) -> tuple[pa.StringArray, pa.StringArray, np.ndarray]:
