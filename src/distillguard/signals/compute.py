@@ -27,6 +27,7 @@ from distillguard.signals import intent as it
 from distillguard.signals.fingerprint import ENV_VAR, FingerprintKey
 from distillguard.signals.infra import net_prefix, net_prefixes
 from distillguard.signals.kernel import PromptSignals, encode_texts, prompt_signals, system_hashes
+from distillguard.signals.memo import Columns, RowMemo
 from distillguard.signals.schema import INTENT_SCORE_COLUMNS, INTENTS, LSH_BANDS, SIGNAL_SCHEMA
 from distillguard.signals.structure import FORMATS, LANGS, tools_hash
 
@@ -126,13 +127,23 @@ def _signals(
 ) -> pa.RecordBatch:
     p_codes, p_unique = _distinct(prompts)
     s_codes, s_unique = _distinct(systems)
-    text = prompt_signals(*_utf8_buffers(p_unique), key)
+    # Both are null-free (``_distinct`` of filled columns).
+    p_texts, s_texts = cast(list[str], p_unique.to_pylist()), cast(list[str], s_unique.to_pylist())
+    rows = _prompt_rows(p_unique, p_texts, key)
+    exact = rows.pop("prompt_hash")
+    text = PromptSignals(**rows)
     system_hash = system_hashes(*_utf8_buffers(s_unique), key)[s_codes]
     pairs, pair_codes = np.unique(p_codes * len(s_unique) + s_codes, return_inverse=True)
-    p_texts, s_texts = p_unique.to_pylist(), s_unique.to_pylist()
-    probs = _intent_probs(
-        [p_texts[i] for i in pairs // len(s_unique)], [s_texts[j] for j in pairs % len(s_unique)]
-    )[pair_codes.reshape(-1)]
+    intent_texts = [
+        it.intent_text(s_texts[j] or None, p_texts[i])
+        for i, j in zip(
+            (pairs // len(s_unique)).tolist(), (pairs % len(s_unique)).tolist(), strict=True
+        )
+    ]
+    model = it.load_intent_model()
+    probs = _INTENT_MEMO.rows(
+        intent_texts, lambda miss: {"p": model.predict_proba([intent_texts[i] for i in miss])}
+    )["p"][pair_codes.reshape(-1)]
     tools = batch.column("tools")
     columns: dict[str, pa.Array] = {name: batch.column(name) for name in CARRIED}
     columns["net_prefix"] = net_prefixes(batch.column("ip"))
@@ -141,8 +152,7 @@ def _signals(
     columns["lsh_bands"] = pa.FixedSizeListArray.from_arrays(
         pa.array(text.lsh_bands[p_codes].reshape(-1), type=pa.uint64()), LSH_BANDS
     )
-    exact = [key.hash_bytes(t.encode("utf-8")) if t else 0 for t in p_texts]
-    columns["prompt_hash"] = pa.array(np.asarray(exact, dtype=np.uint64)[p_codes], pa.uint64())
+    columns["prompt_hash"] = pa.array(exact[p_codes], pa.uint64())
     columns["system_hash"] = pa.array(system_hash, type=pa.uint64())
     columns["tools_hash"] = _tools_hashes(tools, key)
     n_tools = pc.fill_null(pc.list_value_length(tools), 0).to_numpy(zero_copy_only=False)
@@ -153,6 +163,31 @@ def _signals(
     return pa.RecordBatch.from_arrays(
         [columns[name] for name in SIGNAL_SCHEMA.names], schema=SIGNAL_SCHEMA
     )
+
+
+# Distinct texts each memo holds (about 60 MB per worker at the bench's text lengths).
+MEMO_TEXTS = 100_000
+_INTENT_MEMO = RowMemo(MEMO_TEXTS)
+
+
+@functools.lru_cache(maxsize=4)
+def _prompt_memo(key: FingerprintKey) -> RowMemo:
+    return RowMemo(MEMO_TEXTS)
+
+
+def _prompt_rows(unique: pa.StringArray, texts: list[str], key: FingerprintKey) -> Columns:
+    """``PromptSignals`` columns plus ``prompt_hash`` of each distinct prompt, each text
+    computed once per process while the memo holds it."""
+
+    def compute(miss: np.ndarray) -> Columns:
+        part = unique if len(miss) == len(texts) else unique.take(pa.array(miss))
+        text = prompt_signals(*_utf8_buffers(cast(pa.StringArray, part)), key)
+        columns = {f.name: getattr(text, f.name) for f in fields(text)}
+        exact = [key.hash_bytes(texts[i].encode("utf-8")) if texts[i] else 0 for i in miss]
+        columns["prompt_hash"] = np.asarray(exact, dtype=np.uint64)
+        return columns
+
+    return _prompt_memo(key).rows(texts, compute)
 
 
 def signals_for_request(
