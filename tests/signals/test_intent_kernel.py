@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from distillguard.signals import intent
 from distillguard.signals.intent import CHAR_ORDERS, FEATURE_KINDS, IntentFeatures, hash_features
-from distillguard.signals.intent_kernel import CAT_SHIFT, SINGLE, WORD
+from distillguard.signals.intent_kernel import CAT_SHIFT, SINGLE, WORD, class_scores
 
 _POW_BASE = 0x100000001B3
 _BIGRAM_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -165,3 +165,42 @@ def test_prompts_in_several_scripts_and_an_empty_batch() -> None:
     _same([p * 40 for p in prompts], 18)  # beyond one chunk's worth of characters
     empty = hash_features([], 18)
     assert empty.buckets.size == 0 and empty.bounds.tolist() == [0]
+
+
+def _reference_scores(feats: IntentFeatures, table: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """The scorer's numpy form: gathered rows, ``reduceat`` per segment, kinds summed."""
+    n_docs = len(feats.scale)
+    starts = feats.bounds[:-1]
+    filled = feats.bounds[1:] > starts
+    segments = np.zeros((len(starts), table.shape[1]), dtype=np.float32)
+    if filled.any():
+        rows = table.take(feats.buckets, axis=0, mode="clip")
+        segments[filled] = np.add.reduceat(rows, starts[filled], axis=0)
+    scores = segments.reshape(len(FEATURE_KINDS), n_docs, table.shape[1]).sum(axis=0)
+    return np.asarray(scores * feats.scale[:, None] + bias)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 400), min_size=4, max_size=4), max_size=6),
+    st.integers(0, 2**32 - 1),
+)
+def test_class_scores_equal_the_numpy_form_to_the_bit(sizes: list[list[int]], seed: int) -> None:
+    """Segments of every length (empty, below 8, up to 128 and the recursive halves above)
+    sum in numpy's order; the weights span magnitudes so that any other order would round
+    differently."""
+    rng = np.random.default_rng(seed)
+    n_docs = len(sizes)
+    per_segment = [sizes[d][k] for k in range(len(FEATURE_KINDS)) for d in range(n_docs)]
+    bounds = np.concatenate([[0], np.cumsum(per_segment)]).astype(np.intp)
+    table = (rng.standard_normal((64, 6)) * rng.choice([1e-4, 1.0, 1e4], (64, 6))).astype(
+        np.float32
+    )
+    buckets = rng.integers(0, 64, bounds[-1]).astype(np.intp)
+    scale = rng.uniform(0.01, 1.0, n_docs)
+    bias = rng.standard_normal(6).astype(np.float32)
+    feats = IntentFeatures(buckets=buckets, bounds=bounds, scale=scale, bits=6)
+    got = class_scores(buckets, bounds, scale, table, bias)
+    want = _reference_scores(feats, table, bias)
+    assert got.shape == (n_docs, 6) and got.dtype == np.float64
+    assert got.tobytes() == want.tobytes()

@@ -32,6 +32,7 @@ from distillguard.signals.intent_kernel import (
     CHAR_ORDERS,
     SINGLE,
     WORD,
+    class_scores,
     feature_hashes,
 )
 from distillguard.signals.schema import INTENTS
@@ -168,7 +169,10 @@ class IntentModel:
                 raise TypeError(f"intent texts must be str, item {i} is {type(text).__name__}")
         out = np.empty((len(texts), len(INTENTS)), dtype=np.float64)
         for lo, hi in _chunks(texts):
-            out[lo:hi] = self._scores(hash_features(texts[lo:hi], self.bits))
+            feats = hash_features(texts[lo:hi], self.bits)
+            out[lo:hi] = class_scores(
+                feats.buckets, feats.bounds, feats.scale, self.table, self.bias
+            )
         return out
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -178,19 +182,6 @@ class IntentModel:
         np.exp(z, out=z)
         z /= z.sum(axis=1, keepdims=True)
         return z.astype(np.float32)
-
-    def _scores(self, feats: IntentFeatures) -> np.ndarray:
-        n_docs = len(feats.scale)
-        starts = feats.bounds[:-1]
-        filled = feats.bounds[1:] > starts
-        segments = np.zeros((len(starts), len(INTENTS)), dtype=np.float32)
-        if filled.any():
-            # One gathered row per feature; reduceat over the non-empty segments only, so
-            # every segment runs exactly to the next start.
-            rows = self.table.take(feats.buckets, axis=0, mode="clip")
-            segments[filled] = np.add.reduceat(rows, starts[filled], axis=0)
-        scores = segments.reshape(len(FEATURE_KINDS), n_docs, len(INTENTS)).sum(axis=0)
-        return scores * feats.scale[:, None] + self.bias
 
 
 def _chunks(texts: Sequence[str]) -> list[tuple[int, int]]:

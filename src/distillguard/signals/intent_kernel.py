@@ -108,3 +108,90 @@ def feature_hashes(
         at += filled[k]
     bounds[KINDS * n_docs] = at
     return buckets, bounds, counts
+
+
+@jit
+def class_scores(
+    buckets: np.ndarray, bounds: np.ndarray, scale: np.ndarray, table: np.ndarray, bias: np.ndarray
+) -> np.ndarray:
+    """Linear class scores (n_docs, n_classes) float64 of ``feature_hashes``' output.
+
+    Per document: each kind's rows of ``table`` (float32) summed, the kinds' sums added in kind
+    order, then scaled by the document's ``scale`` and shifted by ``bias`` in float64. The
+    sums keep numpy's order (a segment's first row plus the pairwise sum of the rest, as
+    ``np.add.reduceat`` adds), so the model scores exactly as its numpy form did, without a
+    gathered copy of the rows or a dozen array calls per request.
+    """
+    n_docs = scale.shape[0]
+    n_classes = table.shape[1]
+    out = np.empty((n_docs, n_classes), dtype=np.float64)
+    total = np.empty(n_classes, dtype=np.float32)
+    segment = np.empty(n_classes, dtype=np.float32)
+    lanes = np.empty((8, n_classes), dtype=np.float32)
+    for d in range(n_docs):
+        total[:] = 0.0
+        for k in range(KINDS):
+            lo, hi = bounds[k * n_docs + d], bounds[k * n_docs + d + 1]
+            if hi == lo:
+                continue
+            _pairwise_sum(buckets, lo + 1, hi - lo - 1, table, segment, lanes)
+            row = table[_row(buckets[lo], table)]
+            for j in range(n_classes):
+                total[j] = row[j] + segment[j] if k == 0 else total[j] + (row[j] + segment[j])
+        for j in range(n_classes):
+            out[d, j] = np.float64(total[j]) * scale[d] + np.float64(bias[j])
+    return out
+
+
+@jit
+def _row(bucket: int, table: np.ndarray) -> int:
+    """The table row of a bucket, clipped into range as ``take(mode="clip")`` does."""
+    return min(max(bucket, 0), table.shape[0] - 1)
+
+
+@jit
+def _pairwise_sum(
+    buckets: np.ndarray,
+    lo: int,
+    n: int,
+    table: np.ndarray,
+    out: np.ndarray,
+    lanes: np.ndarray,
+) -> None:
+    """numpy's pairwise float32 sum of ``table[buckets[lo:lo + n]]`` into ``out`` per class:
+    plain below 8 terms, eight running sums (``lanes``) up to 128, halves (cut at a multiple
+    of 8) above."""
+    n_classes = table.shape[1]
+    if n < 8:
+        out[:] = 0.0
+        for i in range(lo, lo + n):
+            row = table[_row(buckets[i], table)]
+            for j in range(n_classes):
+                out[j] += row[j]
+    elif n <= 128:
+        for u in range(8):
+            lanes[u] = table[_row(buckets[lo + u], table)]
+        i = 8
+        while i < n - n % 8:
+            for u in range(8):
+                row = table[_row(buckets[lo + i + u], table)]
+                for j in range(n_classes):
+                    lanes[u, j] += row[j]
+            i += 8
+        for j in range(n_classes):
+            out[j] = ((lanes[0, j] + lanes[1, j]) + (lanes[2, j] + lanes[3, j])) + (
+                (lanes[4, j] + lanes[5, j]) + (lanes[6, j] + lanes[7, j])
+            )
+        while i < n:
+            row = table[_row(buckets[lo + i], table)]
+            for j in range(n_classes):
+                out[j] += row[j]
+            i += 1
+    else:
+        half = n // 2
+        half -= half % 8
+        first = np.empty(n_classes, dtype=np.float32)
+        _pairwise_sum(buckets, lo, half, table, first, lanes)
+        _pairwise_sum(buckets, lo + half, n - half, table, out, lanes)
+        for j in range(n_classes):
+            out[j] = first[j] + out[j]
