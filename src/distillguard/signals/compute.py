@@ -165,8 +165,11 @@ def _signals(
     )
 
 
-# Distinct texts each memo holds (about 60 MB per worker at the bench's text lengths).
-MEMO_TEXTS = 100_000
+# Distinct texts each memo holds: about 22 MB of prompts and 36 MB of intent texts per worker
+# at the bench's text lengths.
+# Over the scale-10 bench file (3.05M events) both workers together compute 1.05M prompts with
+# 25,000, 0.96M with 100,000 and 1.54M with none.
+MEMO_TEXTS = 25_000
 _INTENT_MEMO = RowMemo(MEMO_TEXTS)
 
 
