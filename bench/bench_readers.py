@@ -1,9 +1,10 @@
 """Reader throughput on a simulated gzip log (realistic ~2.8 KB lines, some malformed).
 
 Measures the split of chunked reading: what the reading process pays per event to decompress
-and cut (``iter_chunks``), what a worker pays to parse (``parse_chunk``), and ``read_events``
-end to end, in one process and with ``LocalEngine(workers=2)``, next to the bare
-``gzip`` + ``orjson.loads`` loop over the same file.
+and cut (``iter_chunks``), what a worker pays to parse (``parse_chunk``), what a scan's worker
+pays to parse and compute signals (``scan_signals``, its text memos emptied first), and
+``read_events`` end to end, in one process and with ``LocalEngine(workers=2)``, next to the
+bare ``gzip`` + ``orjson.loads`` loop over the same file.
 
     .venv/bin/python bench/bench_readers.py                 # simulates scale 0.3, seed 3 once
     .venv/bin/python bench/bench_readers.py --file /tmp/ev2/events.jsonl.gz
@@ -29,8 +30,10 @@ import orjson
 import psutil
 
 from distillguard.engine.local import LocalEngine
+from distillguard.engine.stages import scan_signals
 from distillguard.events import Quarantine, ReadStats, iter_chunks, parse_chunk, read_events
 from distillguard.events.chunks import LineChunk
+from distillguard.signals.compute import clear_memos
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -128,6 +131,7 @@ def main() -> None:
         f" {path.stat().st_size / 1e6:.0f} MB gzip, {len(chunks)} chunks"
     )
     bare, cut, parse, here, pooled = Timing(), Timing(), Timing(), Timing(), Timing()
+    scan = Timing()
     with tempfile.TemporaryDirectory() as tmp, LocalEngine(workers=2) as engine:
         out = Path(tmp)
         list(engine.map_batches(chunks[:4], parse_chunk))  # spawn the workers before timing
@@ -135,11 +139,14 @@ def main() -> None:
             bare.add(*_measure(lambda: _bare_loop(path)))
             cut.add(*_measure(lambda: _cut(path)))
             parse.add(*_measure(lambda: [parse_chunk(chunk) for chunk in chunks]))
+            clear_memos()
+            scan.add(*_measure(lambda: [scan_signals(chunk) for chunk in chunks]))
             here.add(*_measure(lambda: _read(path, out, lines, None)))
             pooled.add(*_measure(lambda: _read(path, out, lines, engine)))
     print(bare.line("gzip + orjson.loads", lines))
     print(cut.line("iter_chunks (reading process)", lines))
     print(parse.line("parse_chunk (a worker)", lines))
+    print(scan.line("scan_signals (a scan worker)", lines))
     print(here.line("read_events, one process", lines))
     print(pooled.line("read_events, LocalEngine(2)", lines))
     print(

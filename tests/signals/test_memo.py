@@ -82,6 +82,16 @@ def test_a_text_repeated_in_one_call_does_not_corrupt_later_rows() -> None:
     _equal(got, _expected(["yy", "x", "zzz", "wwww"]))
 
 
+def test_clear_forgets_every_text() -> None:
+    memo = RowMemo(8)
+    _rows(memo, ["a", "bb"])
+    memo.clear()
+    assert len(memo) == 0
+    got, asked = _rows(memo, ["bb", "a", "ccc"])
+    assert asked == ["bb", "a", "ccc"]
+    _equal(got, _expected(["bb", "a", "ccc"]))
+
+
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="capacity"):
         RowMemo(0)
@@ -92,16 +102,12 @@ def test_signals_do_not_depend_on_what_the_memo_holds(monkeypatch: pytest.Monkey
     first = batch([event(i, p) for i, p in enumerate(prompts)])
     second = batch([event(10 + i, p) for i, p in enumerate(["new prompt", *prompts[::-1]])])
 
-    def fresh() -> None:
-        monkeypatch.setattr(compute, "_INTENT_MEMO", RowMemo(compute.MEMO_TEXTS))
-        compute._prompt_memo.cache_clear()
-
-    fresh()
+    compute.clear_memos()
     alone = compute_signals(second, KEY)
-    fresh()
+    compute.clear_memos()
     compute_signals(first, KEY)
     after = compute_signals(second, KEY)  # all but one text now come from the memo
     assert after.equals(alone)
-    fresh()
+    compute.clear_memos()
     monkeypatch.setattr(compute, "_INTENT_MEMO", RowMemo(2))  # cleared within the batch
     assert compute_signals(second, KEY).equals(alone)

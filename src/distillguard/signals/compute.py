@@ -178,6 +178,12 @@ def _prompt_memo(key: FingerprintKey) -> RowMemo:
     return RowMemo(MEMO_TEXTS)
 
 
+def clear_memos() -> None:
+    """Empty this process's text memos, so the next batches compute every text afresh."""
+    _INTENT_MEMO.clear()
+    _prompt_memo.cache_clear()
+
+
 def _prompt_rows(unique: pa.StringArray, texts: list[str], key: FingerprintKey) -> Columns:
     """``PromptSignals`` columns plus ``prompt_hash`` of each distinct prompt, each text
     computed once per process while the memo holds it."""

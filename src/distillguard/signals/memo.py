@@ -33,6 +33,13 @@ class RowMemo:
     def __len__(self) -> int:
         return len(self._slot)
 
+    def clear(self) -> None:
+        """Forget every stored text (a benchmark's cold start)."""
+        with self._lock:
+            self._slot.clear()
+            self._store = {}
+            self._used = 0
+
     def rows(
         self, texts: Sequence[str], compute: Callable[[npt.NDArray[np.int64]], Columns]
     ) -> Columns:
