@@ -2,11 +2,12 @@
 
 The batch path stays in Arrow and numpy: message lists are flattened once to find each
 request's last user turn and first system prompt (a ``PROMPT_VIEW_SCHEMA`` batch has them
-picked out already), and every distinct prompt, system prompt,
-(system, prompt) pair for the intent model, IP address and tool list is processed once
-(retries, fixed system prompts and exact-repeat harvesting make repeats common); prompt
-bytes go to the compiled text kernel without copies. The live path (``signals_for_request``)
-feeds the same kernels with one row, so both give identical values.
+picked out already), and every distinct prompt, system prompt, (system, prompt) pair for the
+intent model, IP address and tool list is processed once (retries, fixed system prompts and
+exact-repeat harvesting make repeats common), and across batches per-text results are
+memoised (``signals/memo.py``); prompt bytes go to the compiled text kernel without copies.
+The live path (``signals_for_request``) feeds the same kernels with one row, so both give
+identical values.
 """
 
 from __future__ import annotations
@@ -166,9 +167,8 @@ def _signals(
 
 
 # Distinct texts each memo holds: about 22 MB of prompts and 36 MB of intent texts per worker
-# at the bench's text lengths.
-# Over the scale-10 bench file (3.05M events) both workers together compute 1.05M prompts with
-# 25,000, 0.96M with 100,000 and 1.54M with none.
+# at the bench's text lengths. Over the scale-10 bench file (3.05M events) both workers
+# together compute 1.05M prompts with 25,000, 0.96M with 100,000 and 1.54M with no memo.
 MEMO_TEXTS = 25_000
 _INTENT_MEMO = RowMemo(MEMO_TEXTS)
 

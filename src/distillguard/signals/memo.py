@@ -4,7 +4,8 @@ Traffic repeats texts exactly: harvesters sample one prompt many times, clients 
 apps send fixed prompts. Every per-text signal is a pure function of the text (and the
 fingerprint key), computed for each text on its own, so a stored row is bit-for-bit what a
 fresh computation would give. The memo holds the last ``capacity`` distinct texts and is
-emptied whole when full: bounded memory, no per-hit bookkeeping.
+emptied whole when full: bounded memory, no per-hit bookkeeping. Calls are serialised by a
+lock, computation included, so threads sharing a process cannot see a half-written store.
 """
 
 from __future__ import annotations
