@@ -23,7 +23,9 @@ class _Lengths:
         self.asked.extend(asked)
         return {
             "n": np.array([len(t) for t in asked], dtype=np.int64),
-            "pair": np.array([[ord(t[0]) if t else 0, len(t) * 2] for t in asked]).reshape(-1, 2),
+            "pair": np.array(
+                [[ord(t[0]) if t else 0, len(t) * 2] for t in asked], dtype=np.int64
+            ).reshape(-1, 2),
         }
 
 

@@ -17,9 +17,7 @@ _MESSAGE_FIELDS = tuple(_MESSAGES_TYPE.value_type)
 
 def events_batch(rows: Sequence[tuple[Any, ...]]) -> pa.RecordBatch:
     """One ``EVENT_SCHEMA`` batch from ``event_row`` tuples."""
-    columns = dict(
-        zip(ROW_FIELDS, zip(*rows, strict=True) if rows else [()] * len(ROW_FIELDS), strict=True)
-    )
+    columns = _row_columns(rows)
     arrays = [
         _messages_array(columns["roles"], columns["contents"])
         if field.name == "messages"
@@ -32,9 +30,7 @@ def events_batch(rows: Sequence[tuple[Any, ...]]) -> pa.RecordBatch:
 def prompt_view_batch(rows: Sequence[tuple[Any, ...]]) -> pa.RecordBatch:
     """One ``PROMPT_VIEW_SCHEMA`` batch from ``event_row`` tuples: only the scored turns of
     each request become Arrow strings, not every message, the response and the reasoning."""
-    columns: dict[str, Sequence[Any]] = dict(
-        zip(ROW_FIELDS, zip(*rows, strict=True) if rows else [()] * len(ROW_FIELDS), strict=True)
-    )
+    columns = _row_columns(rows)
     roles = columns["roles"]
     turns = [_scored_turns(r, c) for r, c in zip(roles, columns["contents"], strict=True)]
     columns["prompt"] = [prompt for prompt, _ in turns]
@@ -42,6 +38,13 @@ def prompt_view_batch(rows: Sequence[tuple[Any, ...]]) -> pa.RecordBatch:
     columns["n_turns"] = [len(r) for r in roles]
     arrays = [pa.array(columns[field.name], type=field.type) for field in PROMPT_VIEW_SCHEMA]
     return pa.RecordBatch.from_arrays(arrays, schema=PROMPT_VIEW_SCHEMA)
+
+
+def _row_columns(rows: Sequence[tuple[Any, ...]]) -> dict[str, Sequence[Any]]:
+    """The rows' values per ``ROW_FIELDS`` name."""
+    return dict(
+        zip(ROW_FIELDS, zip(*rows, strict=True) if rows else [()] * len(ROW_FIELDS), strict=True)
+    )
 
 
 def _scored_turns(roles: tuple[str, ...], contents: tuple[str, ...]) -> tuple[str, str]:
