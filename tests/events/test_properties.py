@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from distillguard.events import EventError, parse_event
 from distillguard.events.event_record import KNOWN_FIELDS, ROLES
 from distillguard.events.openai_pairs import is_pair, pair_to_event
-from distillguard.events.sources import GZIP_MAGIC, ZSTD_MAGIC
+from distillguard.events.sources import GZIP_MAGIC, PARQUET_MAGIC, ZSTD_MAGIC
 from tests.events.events_testkit import read_all, write_jsonl
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -149,9 +149,10 @@ def messy_files(draw: st.DrawFn) -> list[bytes]:
 def test_garbage_is_accounted_for_and_never_escapes(
     lines: list[bytes], compression: str | None
 ) -> None:
-    # A plain file that starts with a compression magic is (rightly) read as compressed, and
-    # one that starts with a byte order mark (rightly) loses it.
-    assume(not (lines and lines[0].startswith((GZIP_MAGIC, ZSTD_MAGIC, UTF8_BOM))))
+    # A plain file that starts with a compression or Parquet magic is (rightly) read as that
+    # format, and one that starts with a byte order mark (rightly) loses it.
+    magics = (GZIP_MAGIC, ZSTD_MAGIC, PARQUET_MAGIC, UTF8_BOM)
+    assume(not (lines and lines[0].startswith(magics)))
     with tempfile.TemporaryDirectory() as tmp:
         path = write_jsonl(Path(tmp) / "events.jsonl", lines, compression)
         result = read_all([path], Path(tmp), batch_size=7)  # asserts the stats balance
