@@ -1,9 +1,11 @@
-"""Compiled featuriser of the intent model: token, bigram and in-word character n-gram hashes.
+"""Compiled featuriser and scorer of the intent model: token, bigram and in-word character
+n-gram hashes, and the linear class scores over them.
 
 The gateway classifies one request at a time, and a vectorised numpy featuriser pays about
 sixty array operations of fixed cost per call whatever the text's length: two thirds of a
 single request's signals. One compiled walk over the characters computes the same hashes
-(``intent.hash_features`` documents them) at a cost that grows with the text instead.
+(``intent.hash_features`` documents them) at a cost that grows with the text instead, and one
+compiled pass sums each document's weight rows (``class_scores``).
 """
 
 from __future__ import annotations
