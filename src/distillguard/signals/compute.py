@@ -135,12 +135,10 @@ def _signals(
     text = PromptSignals(**rows)
     system_hash = system_hashes(*_utf8_buffers(s_unique), key)[s_codes]
     pairs, pair_codes = np.unique(p_codes * len(s_unique) + s_codes, return_inverse=True)
-    intent_texts = [
-        it.intent_text(s_texts[j] or None, p_texts[i])
-        for i, j in zip(
-            (pairs // len(s_unique)).tolist(), (pairs % len(s_unique)).tolist(), strict=True
-        )
-    ]
+    intent_texts = _intent_texts(
+        [p_texts[i] for i in (pairs // len(s_unique)).tolist()],
+        [s_texts[j] for j in (pairs % len(s_unique)).tolist()],
+    )
     model = it.load_intent_model()
     probs = _INTENT_MEMO.rows(
         intent_texts, lambda miss: {"p": model.predict_proba([intent_texts[i] for i in miss])}
@@ -343,8 +341,11 @@ def _single_parts(messages: Sequence[Any]) -> tuple[str, str]:
 
 
 def _intent_probs(prompts: Sequence[str | None], systems: Sequence[str | None]) -> np.ndarray:
-    texts = [it.intent_text(s or None, p or "") for p, s in zip(prompts, systems, strict=True)]
-    return it.load_intent_model().predict_proba(texts)
+    return it.load_intent_model().predict_proba(_intent_texts(prompts, systems))
+
+
+def _intent_texts(prompts: Sequence[str | None], systems: Sequence[str | None]) -> list[str]:
+    return [it.intent_text(s or None, p or "") for p, s in zip(prompts, systems, strict=True)]
 
 
 def _intent_columns(probs: np.ndarray) -> dict[str, pa.Array]:
