@@ -58,7 +58,12 @@ def dense_blocks(
     """
     csr = matrix.tocsr()
     csr.sort_indices()
-    edges = (csr.indptr.astype(np.int64), csr.indices.astype(np.int32), csr.data, csr.shape[1])
+    edges = (
+        csr.indptr.astype(np.int64),
+        csr.indices.astype(np.int32, copy=False),
+        csr.data,
+        csr.shape[1],
+    )
     alive = np.ones(matrix.shape[0], dtype=bool)
     total = np.asarray(matrix.sum(axis=1)).ravel()
     by_key = matrix.tocsc()

@@ -275,9 +275,7 @@ def _actor_bands(
     spans = joint[actor] if len(joint) else np.zeros(len(actor), dtype=bool)
     if not spans.any():
         main = BandEntries(
-            pairs["fam"].to_numpy(),
-            actor,
-            tuple(pairs[c].to_numpy().astype(np.float64) for c in columns),
+            pairs["fam"].to_numpy(), actor, tuple(pairs[c].to_numpy() for c in columns)
         )
         return Bands.from_runs(main, None, n_actors)
     rows = pairs.select("fam", *columns).with_columns(pl.Series("actor", actor))
@@ -292,7 +290,7 @@ def _actor_bands(
         BandEntries(
             f["fam"].to_numpy(),
             f["actor"].to_numpy(),
-            tuple(f[c].to_numpy().astype(np.float64) for c in columns),
+            tuple(f[c].to_numpy() for c in columns),
         )
         for f in (alone, summed)
     )

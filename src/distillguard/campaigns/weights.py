@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -84,11 +85,11 @@ class Bands:
 @dataclass(frozen=True)
 class BandEntries:
     """(band key, actor) entries sorted by band key, with their totals (``BAND_VALUES``,
-    one float array each)."""
+    one numeric array each: the kernel stores them as floats, so no float copy is made)."""
 
     fam: npt.NDArray[np.uint64]
     actor: Ints
-    values: tuple[Floats, ...]
+    values: tuple[npt.NDArray[Any], ...]
 
     @classmethod
     def empty(cls) -> BandEntries:
@@ -100,17 +101,18 @@ class BandEntries:
 def _band_rows(
     fam: npt.NDArray[np.uint64],
     actor: Ints,
-    values: tuple[Floats, ...],
+    values: tuple[npt.NDArray[Any], ...],
     x_fam: npt.NDArray[np.uint64],
     x_actor: Ints,
-    x_values: tuple[Floats, ...],
+    x_values: tuple[npt.NDArray[Any], ...],
     n_actors: int,
 ) -> tuple[Ints, Ints, Floats, npt.NDArray[np.uint64], Ints]:  # pragma: no cover - compiled
     """Merge two band-sorted entry lists, keep bands of two or more actors, counting-sort the
     entries into rows (band order within a row, so each row's columns come sorted).
 
-    The largest state is walked a few times per checkpoint, so each pass does one thing:
-    merge, find shared runs, place entries, then copy one total at a time.
+    The largest state is walked a few times per checkpoint: merge, find shared runs, then
+    place each entry with all its totals at once (its slot is a cache miss: one per entry,
+    not one per total). Totals may be of any numeric type; they are stored as floats.
     """
     n, nx = fam.shape[0], x_fam.shape[0]
     total = n + nx
@@ -152,6 +154,9 @@ def _band_rows(
         ptr[a + 1] += ptr[a]
     fill = ptr[:-1].copy()
     col = np.empty(ptr[n_actors], np.int64)
+    out = np.empty((ptr[n_actors], 4), np.float64)
+    v0, v1, v2, v3 = values
+    w0, w1, w2, w3 = x_values
     for m in range(total):
         c = dest[m]
         if c >= 0:
@@ -161,15 +166,11 @@ def _band_rows(
             at = fill[who[m]]
             fill[who[m]] += 1
             col[at] = c
-            dest[m] = at
-    out = np.empty((ptr[n_actors], len(values)), np.float64)
-    for q in range(len(values)):
-        own, other = values[q], x_values[q]
-        for m in range(total):
-            at = dest[m]
-            if at >= 0:
-                e = src[m]
-                out[at, q] = own[e] if e >= 0 else other[-1 - e]
+            if e >= 0:
+                out[at, 0], out[at, 1], out[at, 2], out[at, 3] = v0[e], v1[e], v2[e], v3[e]
+            else:
+                e = -1 - e
+                out[at, 0], out[at, 1], out[at, 2], out[at, 3] = w0[e], w1[e], w2[e], w3[e]
     return ptr, col, out, keys, degree
 
 
