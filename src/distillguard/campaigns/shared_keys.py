@@ -19,16 +19,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 from scipy.stats import binom
 
 from distillguard.accounts.runs import pair_runs
+from distillguard.campaigns.key_links import linked_components
 from distillguard.signals.schema import INTENT_SCORE_COLUMNS
 
 _US_PER_H = 3_600_000_000
@@ -670,25 +668,19 @@ def _group_ids(holders: pl.DataFrame, link_accounts: int) -> pl.Series:
         keys.rank("dense").cast(pl.Int64).alias("k") - 1,
         pl.col("kind").is_in(_CONTENT_KINDS).alias("content"),
     )
-    accounts = codes["a"].to_numpy()
     k = codes["k"].to_numpy()
     content = np.zeros(int(k.max()) + 1, dtype=bool)
     content[k] = codes["content"].to_numpy()
-    held = sp.csr_matrix(
-        (np.ones(len(k)), (accounts, k)), shape=(int(accounts.max()) + 1, int(k.max()) + 1)
+    comp = linked_components(codes["a"].to_numpy(), k, content, link_accounts)[k]
+    # A group is named by its smallest key (UTF-8 byte order is code point order).
+    named = holders.select(keys.alias("name"), pl.Series("comp", comp))
+    first = named.group_by("comp").agg(pl.col("name").min())
+    ids = first.select(
+        "comp",
+        pl.Series(
+            "group_id",
+            ["key-" + hashlib.sha256(n.encode()).hexdigest()[:16] for n in first["name"]],
+            dtype=pl.Utf8,
+        ),
     )
-    common = (held.T @ held).tocoo()
-    strong = (common.data >= link_accounts) & (common.row != common.col)
-    strong &= content[common.row] == content[common.col]
-    links = sp.coo_matrix(
-        (np.ones(int(strong.sum())), (common.row[strong], common.col[strong])),
-        shape=common.shape,
-    )
-    _, label = connected_components(links, directed=False)
-    comp = label[k]
-    names = holders.select(keys.alias("name"))["name"].to_list()
-    first: dict[Any, str] = {}
-    for c, name in sorted(zip(comp.tolist(), names, strict=True), key=lambda x: x[1]):
-        first.setdefault(c, name)
-    ids = {c: "key-" + hashlib.sha256(n.encode()).hexdigest()[:16] for c, n in first.items()}
-    return pl.Series("group_id", [ids[c] for c in comp.tolist()], dtype=pl.Utf8)
+    return named.join(ids, on="comp", how="left", maintain_order="left")["group_id"]

@@ -1,0 +1,83 @@
+"""Groups of keys linked by common holders: connected components of the "shares at least L
+holders" graph, without building that graph.
+
+The sparse product keys x accounts x keys enumerates every pair of keys an account holds and
+then sorts them all into a matrix; one proxy account holding 1,600 addresses alone gives 2.6M
+pairs, and a scale-10 scan spent 2.7 s there. Here each key counts its co-holders' keys in a
+dense scratch array and unions the strong ones at once, so the pairs are counted but never
+stored or sorted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+Ints = npt.NDArray[np.int64]
+
+
+def linked_components(
+    accounts: Ints, keys: Ints, content: npt.NDArray[np.bool_], least: int
+) -> Ints:
+    """A component label per key (``0 .. max(keys)``), given one (account, key) pair per
+    holding (a repeated pair counts as often as it occurs).
+
+    Two keys are linked when at least ``least`` holdings of one account pair them, summed over
+    accounts, and both are content keys or both are not (``content`` per key). Labels are
+    arbitrary integers; keys with equal labels form one component.
+    """
+    n_keys = len(content)
+    n_accounts = int(accounts.max()) + 1 if len(accounts) else 0
+    by_key = np.argsort(keys, kind="stable")
+    by_account = np.argsort(accounts, kind="stable")
+    key_ptr = np.zeros(n_keys + 1, np.int64)
+    np.cumsum(np.bincount(keys, minlength=n_keys), out=key_ptr[1:])
+    account_ptr = np.zeros(n_accounts + 1, np.int64)
+    np.cumsum(np.bincount(accounts, minlength=n_accounts), out=account_ptr[1:])
+    return _components(key_ptr, accounts[by_key], account_ptr, keys[by_account], content, least)
+
+
+@njit(cache=True, nogil=True)
+def _root(parent: Ints, v: int) -> int:  # pragma: no cover - compiled
+    while parent[v] != v:
+        parent[v] = parent[parent[v]]
+        v = parent[v]
+    return v
+
+
+@njit(cache=True, nogil=True)
+def _components(
+    key_ptr: Ints,
+    key_holders: Ints,
+    account_ptr: Ints,
+    account_keys: Ints,
+    content: npt.NDArray[np.bool_],
+    least: int,
+) -> Ints:  # pragma: no cover - compiled
+    """Union-find over key pairs (k, j > k) with at least ``least`` common holdings."""
+    n = key_ptr.shape[0] - 1
+    parent = np.arange(n)
+    count = np.zeros(n, np.int64)
+    touched = np.empty(n, np.int64)
+    for k in range(n):
+        n_touched = 0
+        for e in range(key_ptr[k], key_ptr[k + 1]):
+            a = key_holders[e]
+            for f in range(account_ptr[a], account_ptr[a + 1]):
+                j = account_keys[f]
+                if j > k and content[j] == content[k]:
+                    if count[j] == 0:
+                        touched[n_touched] = j
+                        n_touched += 1
+                    count[j] += 1
+        for t in range(n_touched):
+            j = touched[t]
+            if count[j] >= least:
+                rk, rj = _root(parent, k), _root(parent, j)
+                if rk != rj:
+                    parent[max(rk, rj)] = min(rk, rj)
+            count[j] = 0
+    for v in range(n):
+        parent[v] = _root(parent, v)
+    return parent
