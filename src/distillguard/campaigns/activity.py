@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from distillguard.campaigns.accumulate import Agg, KeyedTotals
+from distillguard.campaigns.accumulate import Agg, DistinctRows, KeyedTotals
 from distillguard.campaigns.bloom import mix64
 from distillguard.campaigns.rows import INFRA_COLUMNS
 from distillguard.signals.schema import INTENT_SCORE_COLUMNS
@@ -46,13 +46,13 @@ STATS_SCHEMA = pl.Schema(
 )
 # Topics and hours are keyed by ``acct << 32 | low 32 bits`` (see ``unpack``).
 PACKED_SCHEMA = pl.Schema({"k": pl.UInt64(), "n": pl.UInt32()})
+# Which account used which infrastructure value: ``k`` hashes (kind, value, acct).
 INFRA_SCHEMA = pl.Schema(
     {
         "k": pl.UInt64(),
         "acct": pl.UInt32(),
         "kind": pl.Utf8(),
         "value": pl.Utf8(),
-        "n": pl.UInt32(),
     }
 )
 BUCKET_SCHEMA = pl.Schema({"bucket": pl.Int64(), "n": pl.UInt32()})
@@ -61,16 +61,14 @@ BUCKET_SCHEMA = pl.Schema({"bucket": pl.Int64(), "n": pl.UInt32()})
 DETAILS = ("topics", "hours")
 
 
-def new_totals() -> dict[str, KeyedTotals]:
-    """Empty running totals for the summaries read in full at each checkpoint.
+def new_totals() -> dict[str, KeyedTotals | DistinctRows]:
+    """Empty running state for the summaries read in full at each checkpoint.
 
     ``summarise`` also produces the per-account ``DETAILS``, kept as ``PackedDetail``.
     """
     return {
         "stats": KeyedTotals(STATS_SCHEMA, "acct", STATS_MERGE),
-        "infra": KeyedTotals(
-            INFRA_SCHEMA, "k", {"acct": "first", "kind": "first", "value": "first", "n": "sum"}
-        ),
+        "infra": DistinctRows(INFRA_SCHEMA, "k"),
         "buckets": KeyedTotals(BUCKET_SCHEMA, "bucket", {"n": "sum"}),
     }
 
@@ -114,7 +112,7 @@ def summarise(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
     hour = (rows["ts"].to_numpy() // US_PER_HOUR).astype(np.uint64)
     hours = pl.DataFrame({"k": acct_hi | hour}).group_by("k").len("n").cast(PACKED_SCHEMA)
     infra = pl.concat(
-        [_infra_counts(rows, acct, kind, col) for kind, col in INFRA_COLUMNS.items()]
+        [_infra_rows(rows, acct, kind, col) for kind, col in INFRA_COLUMNS.items()]
     ).cast(INFRA_SCHEMA)
     buckets = rows.group_by("bucket").len("n").cast(BUCKET_SCHEMA)
     return {"stats": stats, "topics": topics, "hours": hours, "infra": infra, "buckets": buckets}
@@ -138,18 +136,13 @@ def link_key(kind: str, values: pl.Series) -> npt.NDArray[np.uint64]:
     return mix64(values.hash(seed=7).to_numpy() ^ _KIND_SALT[kind])
 
 
-def _infra_counts(
+def _infra_rows(
     rows: pl.DataFrame, acct: npt.NDArray[np.uint64], kind: str, col: str
 ) -> pl.DataFrame:
-    """(acct, kind, value, n) for one infrastructure column, grouped on a hashed pair key."""
+    """(k, acct, kind, value) once per account and value of one infrastructure column."""
     value = rows[col]
     key = link_key(kind, value) ^ mix64(acct)
     frame = pl.DataFrame({"k": key, "acct": rows["acct"], "value": value}).filter(
         pl.col("value").is_not_null()
     )
-    return frame.group_by("k").agg(
-        pl.col("acct").first(),
-        pl.lit(kind).alias("kind"),
-        pl.col("value").first(),
-        pl.len().alias("n"),
-    )
+    return frame.unique("k").select("k", "acct", pl.lit(kind).alias("kind"), "value")
