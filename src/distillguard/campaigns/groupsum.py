@@ -38,8 +38,10 @@ def band_sums(
     ``values`` is (entries, q) with the request count in column 0; returns (groups, q) sums of
     ``weight[band] * values`` over the shared bands, and per group the chance-pair numerator
     ``sum over shared bands of (s1^2 - s2)`` with s1, s2 the members' summed counts and
-    squared counts. A first pass counts each band's members, so the float sums (in the same
-    member and entry order) run only over shared bands: most of a random group's are not.
+    squared counts. A band of no weight (explained by chance) is never shared: it is skipped,
+    as if its column were not there. A first pass counts each band's members, so the float
+    sums (in the same member and entry order) run only over shared bands: most of a random
+    group's are not.
     """
     n_groups = g_ptr.shape[0] - 1
     n_cols = weight.shape[0]
@@ -58,6 +60,8 @@ def band_sums(
             a = g_idx[m]
             for e in range(ptr[a], ptr[a + 1]):
                 j = idx[e]
+                if weight[j] <= 0.0:
+                    continue
                 if owner[j] != g:
                     owner[j] = g
                     members[j] = 0
@@ -68,7 +72,7 @@ def band_sums(
             a = g_idx[m]
             for e in range(ptr[a], ptr[a + 1]):
                 j = idx[e]
-                if members[j] < 2:
+                if weight[j] <= 0.0 or members[j] < 2:
                     continue
                 if summed[j] != g:
                     summed[j] = g
@@ -140,28 +144,3 @@ def linked_members(
                     break
         out[g] = linked
     return out
-
-
-@njit(cache=True, nogil=True)
-def keep_columns(
-    ptr: Ints, idx: Ints, values: Floats, keep: npt.NDArray[np.bool_]
-) -> tuple[Ints, Ints, Floats]:  # pragma: no cover - compiled
-    """The CSR restricted to the ``keep`` columns (renumbered in order), with its values."""
-    new_col = np.cumsum(keep) - 1
-    n_rows = ptr.shape[0] - 1
-    out_ptr = np.zeros(n_rows + 1, np.int64)
-    size = 0
-    for e in range(idx.shape[0]):
-        size += keep[idx[e]]
-    out_idx = np.empty(size, np.int64)
-    out_val = np.empty((size, values.shape[1]), np.float64)
-    m = 0
-    for r in range(n_rows):
-        for e in range(ptr[r], ptr[r + 1]):
-            if keep[idx[e]]:
-                out_idx[m] = new_col[idx[e]]
-                for q in range(values.shape[1]):
-                    out_val[m, q] = values[e, q]
-                m += 1
-        out_ptr[r + 1] = m
-    return out_ptr, out_idx, out_val

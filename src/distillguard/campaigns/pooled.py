@@ -39,7 +39,6 @@ from distillguard.campaigns.graph import EvidenceGraph
 from distillguard.campaigns.groupsum import (
     band_sums,
     csr_arrays,
-    keep_columns,
     key_pairs,
     linked_members,
 )
@@ -89,10 +88,11 @@ def indicator(groups: list[Ints], n_actors: int) -> sp.csr_matrix:
 
 @dataclass(frozen=True)
 class PooledInputs:
-    """The graph's incidences restricted to keys that carry weight, built once per checkpoint.
+    """The graph's incidences as pooled scoring reads them, built once per checkpoint.
 
     Bands and lockstep keys explained by chance (weight 0) cannot make traffic "shared" or
-    co-activity "coordinated", so dropping them changes no feature and saves most of the cost.
+    co-activity "coordinated": lockstep keys without weight are dropped, and ``band_sums``
+    skips bands without weight (``fam_weight`` 0), so no copy of the band entries is made.
     ``fam_values`` holds, per (actor, band) entry of ``fam``, the request count and the
     harvest, output-max and single-turn totals (``weights.BAND_VALUES``).
     """
@@ -108,17 +108,13 @@ class PooledInputs:
 
     @classmethod
     def of(cls, graph: EvidenceGraph, bucket_counts: Floats) -> PooledInputs:
-        fam_cols = graph.columns("fam")
-        keep = graph.weight[fam_cols] > 0
         sync_cols = graph.columns("sync")
         keep_sync = np.flatnonzero(graph.weight[sync_cols] > 0)
-        ptr, idx, values = keep_columns(*csr_arrays(graph.fam_requests), graph.fam_values, keep)
-        fam = sp.csr_matrix((values[:, 0], idx, ptr), shape=(graph.n_actors, int(keep.sum())))
         return cls(
             sums=graph.actor_sums,
-            fam_weight=graph.weight[fam_cols][keep],
-            fam=fam,
-            fam_values=values,
+            fam_weight=graph.weight[graph.columns("fam")],
+            fam=graph.fam_requests,
+            fam_values=graph.fam_values,
             sync=graph.sync[:, keep_sync].tocsr(),
             payment=graph.link_matrix("payment"),
             signup=graph.link_matrix("signup"),
