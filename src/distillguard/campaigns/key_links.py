@@ -2,10 +2,10 @@
 holders" graph, without building that graph.
 
 The sparse product keys x accounts x keys enumerates every pair of keys an account holds and
-then sorts them all into a matrix; one proxy account holding 1,600 addresses alone gives 2.6M
-pairs, and a scale-10 scan spent 2.7 s there. Here each key counts its co-holders' keys in a
-dense scratch array and unions the strong ones at once, so the pairs are counted but never
-stored or sorted.
+then sorts them all into a matrix; one proxy account holding 1,673 addresses alone gives 2.8M
+pairs (30M in all at scale 10). Here each key counts its co-holders' keys in a dense scratch
+array and unions the strong ones at once, so the pairs are counted but never stored or
+sorted: grouping took 0.32 s at scale 10 instead of 0.94 s.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 from numba import njit
+
+from distillguard.campaigns.peel import union_root
 
 Ints = npt.NDArray[np.int64]
 
@@ -23,9 +25,10 @@ def linked_components(
     """A component label per key (``0 .. max(keys)``), given one (account, key) pair per
     holding (a repeated pair counts as often as it occurs).
 
-    Two keys are linked when at least ``least`` holdings of one account pair them, summed over
-    accounts, and both are content keys or both are not (``content`` per key). Labels are
-    arbitrary integers; keys with equal labels form one component.
+    Two keys are linked when they have at least ``least`` common holders (an account holding
+    one key twice and the other once counts twice) and both are content keys or both are not
+    (``content`` per key). Labels are arbitrary integers; keys with equal labels form one
+    component.
     """
     n_keys = len(content)
     n_accounts = int(accounts.max()) + 1 if len(accounts) else 0
@@ -36,14 +39,6 @@ def linked_components(
     account_ptr = np.zeros(n_accounts + 1, np.int64)
     np.cumsum(np.bincount(accounts, minlength=n_accounts), out=account_ptr[1:])
     return _components(key_ptr, accounts[by_key], account_ptr, keys[by_account], content, least)
-
-
-@njit(cache=True, nogil=True)
-def _root(parent: Ints, v: int) -> int:  # pragma: no cover - compiled
-    while parent[v] != v:
-        parent[v] = parent[parent[v]]
-        v = parent[v]
-    return v
 
 
 @njit(cache=True, nogil=True)
@@ -74,10 +69,10 @@ def _components(
         for t in range(n_touched):
             j = touched[t]
             if count[j] >= least:
-                rk, rj = _root(parent, k), _root(parent, j)
+                rk, rj = union_root(parent, k), union_root(parent, j)
                 if rk != rj:
                     parent[max(rk, rj)] = min(rk, rj)
             count[j] = 0
     for v in range(n):
-        parent[v] = _root(parent, v)
+        parent[v] = union_root(parent, v)
     return parent

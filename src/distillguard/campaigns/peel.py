@@ -328,7 +328,8 @@ def induced_sum(
 
 
 @njit(cache=True, nogil=True)
-def _root(parent: Ints, v: int) -> int:  # pragma: no cover - compiled
+def union_root(parent: Ints, v: int) -> int:  # pragma: no cover - compiled
+    """The root of ``v`` in a union-find forest, halving the path on the way."""
     while parent[v] != v:
         parent[v] = parent[parent[v]]
         v = parent[v]
@@ -349,13 +350,13 @@ def block_components(
         for e in range(ptr[a], ptr[a + 1]):
             k = col_of[idx[e]]
             if k >= 0:
-                x, y = _root(parent, i), _root(parent, n_rows + k)
+                x, y = union_root(parent, i), union_root(parent, n_rows + k)
                 if x != y:
                     parent[max(x, y)] = min(x, y)
     label = np.full(n_rows + n_cols, -1, np.int64)
     count = 0
     for v in range(n_rows + n_cols):
-        r = _root(parent, v)
+        r = union_root(parent, v)
         if label[r] < 0:
             label[r] = count
             count += 1
