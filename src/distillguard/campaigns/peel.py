@@ -178,28 +178,35 @@ def prune_edges(
     density (total weight over nodes of nonzero degree), until a round drops nothing. Sums
     run in the order numpy's ``bincount`` and ``sum`` use over the row-major edge list, so the
     result is the vectorised rule's to the bit. One pass per round both filters the edges
-    and sums the next round's degrees.
+    and sums the next round's degrees. The edges are kept as runs per row: a row below the
+    density is dropped without reading its edges, and no row id is stored per edge.
     """
     n_rows = ptr.shape[0] - 1
     size = 0
     for row in range(n_rows):
         if alive[row]:
             size += ptr[row + 1] - ptr[row]
-    r = np.empty(size, np.int32)
+    rows = np.empty(n_rows, np.int32)  # rows with edges left, ascending
+    ends = np.empty(n_rows, np.int64)  # each listed row's edges end here in c and x
     c = np.empty(size, np.int32)
     x = np.empty(size, np.float64)
     rdeg = np.zeros(n_rows, np.float64)
     cdeg = np.zeros(n_cols, np.float64)
     m = 0
+    n_live = 0
     for row in range(n_rows):
         if not alive[row]:
             continue
+        first = m
         for e in range(ptr[row], ptr[row + 1]):
             if data[e] > 0.0:
-                r[m], c[m], x[m] = row, idx[e], data[e]
+                c[m], x[m] = idx[e], data[e]
                 rdeg[row] += data[e]
                 cdeg[idx[e]] += data[e]
                 m += 1
+        if m > first:
+            rows[n_live], ends[n_live] = row, m
+            n_live += 1
     r_next = np.zeros(n_rows, np.float64)
     c_next = np.zeros(n_cols, np.float64)
     for _ in range(max_rounds):
@@ -209,24 +216,39 @@ def prune_edges(
         if nodes == 0:
             break
         rho = _pairwise_sum(x, 0, m) / nodes
-        # Byte masks: the per-edge column look-up then hits an eighth of the memory.
-        row_ok = rdeg >= rho
+        # A byte mask: the per-edge column look-up then hits an eighth of the memory.
         col_ok = cdeg >= rho
         left = 0
-        for i in range(m):
-            if row_ok[r[i]] and col_ok[c[i]]:
-                r[left], c[left], x[left] = r[i], c[i], x[i]
-                r_next[r[i]] += x[i]
-                c_next[c[i]] += x[i]
-                left += 1
+        kept = 0
+        begin = 0
+        for k in range(n_live):
+            row, end = rows[k], ends[k]
+            if rdeg[row] >= rho:
+                first = left
+                for i in range(begin, end):
+                    j = c[i]
+                    if col_ok[j]:
+                        c[left], x[left] = j, x[i]
+                        r_next[row] += x[i]
+                        c_next[j] += x[i]
+                        left += 1
+                if left > first:
+                    rows[kept], ends[kept] = row, left
+                    kept += 1
+            begin = end
         if left == m:
             break
-        m = left
+        m, n_live = left, kept
         rdeg, r_next = r_next, rdeg
         cdeg, c_next = c_next, cdeg
         r_next[:] = 0.0
         c_next[:] = 0.0
-    return r[:m].copy(), c[:m].copy(), x[:m].copy()
+    r = np.empty(m, np.int32)
+    begin = 0
+    for k in range(n_live):
+        r[begin : ends[k]] = rows[k]
+        begin = ends[k]
+    return r, c[:m].copy(), x[:m].copy()
 
 
 @njit(cache=True, nogil=True)
