@@ -21,6 +21,8 @@ from distillguard.signals.schema import INTENT_SCORE_COLUMNS
 
 US_PER_HOUR = 3_600_000_000
 ID_MEMBERS = 3
+# The columns of ``graph.accounts`` a ``CampaignHead`` reads (``campaign_id`` and members).
+HEAD_COLUMNS = ("account_id", "first_ts", "allowlist")
 TOP = 5
 
 
@@ -51,22 +53,25 @@ def campaign_head(
     graph: EvidenceGraph, block: Block, score: GroupScore, config: CampaignConfig
 ) -> CampaignHead:
     """The block's ``CampaignHead``: the fields ``build_campaign`` gives its campaign."""
-    accounts = _block_accounts(graph, block)
+    # Only the columns a head reads: a block can hold most accounts, and every checkpoint
+    # builds heads.
+    accounts = _block_accounts(graph.accounts.select("actor", *HEAD_COLUMNS), graph, block)
     acting = _acting(graph, block)
     return CampaignHead(
         campaign_id=campaign_id(accounts),
-        members=sorted(accounts.filter(pl.col("allowlist").is_null())["account_id"].to_list()),
+        members=accounts.filter(pl.col("allowlist").is_null())["account_id"].sort().to_list(),
         risk=round(score.risk, 6),
         flagged=_flagged(score, acting, config),
         evidence=_p_evidence(score),
     )
 
 
-def _block_accounts(graph: EvidenceGraph, block: Block) -> pl.DataFrame:
-    """Rows of ``graph.accounts`` whose actor is in the block (a mask, not a list ``is_in``)."""
+def _block_accounts(accounts: pl.DataFrame, graph: EvidenceGraph, block: Block) -> pl.DataFrame:
+    """Rows of ``accounts`` (``graph.accounts`` or some of its columns) whose actor is in the
+    block (a mask, not a list ``is_in``)."""
     inside = np.zeros(graph.n_actors, dtype=bool)
     inside[block.actors] = True
-    return graph.accounts.filter(pl.Series(inside[graph.accounts["actor"].to_numpy()]))
+    return accounts.filter(pl.Series(inside[accounts["actor"].to_numpy()]))
 
 
 def _acting(graph: EvidenceGraph, block: Block) -> int:
@@ -98,7 +103,7 @@ def build_campaign(
 
     ``details`` hold the packed per-account ``hours`` and ``topics`` of (at least) the block.
     """
-    accounts = _block_accounts(graph, block)
+    accounts = _block_accounts(graph.accounts, graph, block)
     allowed = accounts.filter(pl.col("allowlist").is_not_null())
     members = accounts.filter(pl.col("allowlist").is_null())
     acting = _acting(graph, block)
