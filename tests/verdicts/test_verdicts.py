@@ -230,3 +230,36 @@ def test_a_heavy_account_pinned_to_one_model_is_discounted(make_signals) -> None
     risk = AccountRiskModel().score(features)
     final = dict(zip(features["account_id"].to_pylist(), risk, strict=True))
     assert final["pinned"] == pytest.approx(0.5 * final["mixed"], rel=0.05)
+
+
+def test_reasons_describe_the_given_rows_in_their_order() -> None:
+    """An account's reasons come from its own feature row, whatever rows surround it."""
+    names = [
+        "n",
+        "harvest_share",
+        "harvest_mass",
+        "cot_share",
+        "rubric_share",
+        "censor_share",
+        "agentic_share",
+        "sweep_share",
+        "single_turn_share",
+        "template_top_share",
+        "diurnal_entropy",
+        "output_max_share",
+        "age_at_first_use_h",
+        "rerun_share",
+        "model_top_share",
+    ]
+    columns: dict[str, list[float]] = {name: [0.0, 0.0, 0.0] for name in names}
+    columns["n"] = [10.0, 10.0, 10.0]
+    columns["age_at_first_use_h"] = [100.0, 100.0, float("nan")]
+    columns["cot_share"][0] = 0.9
+    columns["single_turn_share"][1] = 0.95
+    columns["template_top_share"][2] = 0.8
+    columns["output_max_share"][2] = 0.5
+    features = pa.table({name: pa.array(values, pa.float64()) for name, values in columns.items()})
+    got = AccountRiskModel().reasons(features, [2, 0])
+    assert got == [["template_concentration", "output_maximising"], ["intent_cot_elicitation"]]
+    assert AccountRiskModel().reasons(features, [1]) == [["single_turn"]]
+    assert AccountRiskModel().reasons(features, []) == []

@@ -60,8 +60,13 @@ class AccountRiskModel:
 
     def reasons(self, features: pa.Table, rows: Sequence[int]) -> list[list[str]]:
         """Reason codes for each of ``rows``, strongest first."""
-        columns = _columns(features)
-        return [self._row_reasons({k: float(v[r]) for k, v in columns.items()}) for r in rows]
+        # One row per account out of one per event: convert only those rows' columns.
+        picked = features.take(pa.array(rows, pa.int64()))
+        columns = {k: v.tolist() for k, v in _columns(picked).items()}
+        return [
+            self._row_reasons(dict(zip(columns, values, strict=True)))
+            for values in zip(*columns.values(), strict=True)
+        ]
 
     def _row_reasons(self, f: dict[str, float]) -> list[str]:
         codes: list[str] = []
@@ -118,6 +123,6 @@ def _columns(features: pa.Table) -> dict[str, np.ndarray]:
         "model_top_share",
     )
     return {
-        name: features.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+        name: features.column(name).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         for name in names
     }
