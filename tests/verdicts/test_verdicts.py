@@ -8,7 +8,7 @@ import pytest
 
 from distillguard.accounts.features import online_account_features
 from distillguard.events.schema import ACCOUNT_SCHEMA
-from distillguard.verdicts.account_risk import AccountRiskModel
+from distillguard.verdicts.account_risk import MODEL_COLUMNS, AccountRiskModel
 from distillguard.verdicts.assemble import CAMPAIGN_FLAG_SCHEMA, assemble_verdicts
 from distillguard.verdicts.policy import Policy
 from tests.conftest import T0, signal_row
@@ -234,24 +234,7 @@ def test_a_heavy_account_pinned_to_one_model_is_discounted(make_signals) -> None
 
 def test_reasons_describe_the_given_rows_in_their_order() -> None:
     """An account's reasons come from its own feature row, whatever rows surround it."""
-    names = [
-        "n",
-        "harvest_share",
-        "harvest_mass",
-        "cot_share",
-        "rubric_share",
-        "censor_share",
-        "agentic_share",
-        "sweep_share",
-        "single_turn_share",
-        "template_top_share",
-        "diurnal_entropy",
-        "output_max_share",
-        "age_at_first_use_h",
-        "rerun_share",
-        "model_top_share",
-    ]
-    columns: dict[str, list[float]] = {name: [0.0, 0.0, 0.0] for name in names}
+    columns: dict[str, list[float]] = {name: [0.0, 0.0, 0.0] for name in MODEL_COLUMNS}
     columns["n"] = [10.0, 10.0, 10.0]
     columns["age_at_first_use_h"] = [100.0, 100.0, float("nan")]
     columns["cot_share"][0] = 0.9

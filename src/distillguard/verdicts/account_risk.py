@@ -104,25 +104,28 @@ def _automation(f: dict[str, np.ndarray]) -> np.ndarray:
     return np.asarray(parts.mean(axis=0))
 
 
+# The ``online_account_features`` columns the model reads.
+MODEL_COLUMNS = (
+    "n",
+    "harvest_share",
+    "harvest_mass",
+    "cot_share",
+    "rubric_share",
+    "censor_share",
+    "agentic_share",
+    "sweep_share",
+    "single_turn_share",
+    "template_top_share",
+    "diurnal_entropy",
+    "output_max_share",
+    "age_at_first_use_h",
+    "rerun_share",
+    "model_top_share",
+)
+
+
 def _columns(features: pa.Table) -> dict[str, np.ndarray]:
-    names = (
-        "n",
-        "harvest_share",
-        "harvest_mass",
-        "cot_share",
-        "rubric_share",
-        "censor_share",
-        "agentic_share",
-        "sweep_share",
-        "single_turn_share",
-        "template_top_share",
-        "diurnal_entropy",
-        "output_max_share",
-        "age_at_first_use_h",
-        "rerun_share",
-        "model_top_share",
-    )
     return {
         name: features.column(name).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-        for name in names
+        for name in MODEL_COLUMNS
     }
