@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -92,7 +93,8 @@ class EvidenceGraph:
     sync_fam: npt.NDArray[np.uint64]
     sync_bucket: npt.NDArray[np.int64]
     sync_s: npt.NDArray[np.uint64]
-    link_values: list[str]
+    # (kind, value) of each link column, in column order.
+    link_keys: pl.DataFrame
     # 0/1 actors x link keys, kept whatever the key's weight (pooled linkage counts these).
     links: sp.csr_matrix
     fam_requests: sp.csr_matrix
@@ -103,6 +105,11 @@ class EvidenceGraph:
     sync_bucket_s: int
     # ``link_matrix`` per kind, sliced once (campaign evidence asks for each kind many times).
     _link_kinds: dict[str, sp.csr_matrix] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def link_values(self) -> list[str]:
+        """``kind:value`` of each link column: made when evidence asks, not per checkpoint."""
+        return [f"{k}:{v}" for k, v in self.link_keys.iter_rows()]
 
     @property
     def n_actors(self) -> int:
@@ -248,7 +255,7 @@ def build_graph(inputs: GraphInputs, config: CampaignConfig) -> EvidenceGraph:
         sync_fam=sync_cols["fam"].to_numpy(),
         sync_bucket=sync_cols["bucket"].to_numpy(),
         sync_s=sync_cols["s"].to_numpy(),
-        link_values=[f"{k}:{v}" for k, v in link_cols.select("kind", "value").iter_rows()],
+        link_keys=link_cols.select("kind", "value"),
         links=links,
         fam_requests=fam_requests,
         fam_values=bands.values,
