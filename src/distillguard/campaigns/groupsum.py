@@ -24,6 +24,14 @@ def csr_arrays(m: sp.csr_matrix) -> tuple[Ints, Ints]:
     return m.indptr.astype(np.int64), m.indices.astype(np.int64)
 
 
+def grouped(labels: Ints, n: int) -> tuple[Ints, Ints]:
+    """Positions grouped by ``labels`` (each in ``0 .. n - 1``) as a CSR layout: ``ptr``
+    (``n + 1`` offsets) and the positions in label order, input order kept within a label."""
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(labels, minlength=n), out=ptr[1:])
+    return ptr, np.argsort(labels, kind="stable")
+
+
 @njit(cache=True, nogil=True)
 def band_sums(
     g_ptr: Ints,

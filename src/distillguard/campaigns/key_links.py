@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from distillguard.campaigns.groupsum import grouped
 from distillguard.campaigns.peel import union_root
 
 Ints = npt.NDArray[np.int64]
@@ -32,12 +33,8 @@ def linked_components(
     """
     n_keys = len(content)
     n_accounts = int(accounts.max()) + 1 if len(accounts) else 0
-    by_key = np.argsort(keys, kind="stable")
-    by_account = np.argsort(accounts, kind="stable")
-    key_ptr = np.zeros(n_keys + 1, np.int64)
-    np.cumsum(np.bincount(keys, minlength=n_keys), out=key_ptr[1:])
-    account_ptr = np.zeros(n_accounts + 1, np.int64)
-    np.cumsum(np.bincount(accounts, minlength=n_accounts), out=account_ptr[1:])
+    key_ptr, by_key = grouped(keys, n_keys)
+    account_ptr, by_account = grouped(accounts, n_accounts)
     return _components(key_ptr, accounts[by_key], account_ptr, keys[by_account], content, least)
 
 

@@ -30,6 +30,7 @@ from numba import njit
 from scipy.stats import poisson
 
 from distillguard.campaigns.bloom import mix64
+from distillguard.campaigns.groupsum import grouped
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -343,9 +344,7 @@ def coordination(
     if len(bands.col) == 0:
         return np.zeros(n_fam)
     link_actor, link_col = strong_link
-    order = np.argsort(link_col, kind="stable")
-    ptr = np.zeros(n_link + 1, dtype=np.int64)
-    np.cumsum(np.bincount(link_col, minlength=n_link), out=ptr[1:])
+    ptr, order = grouped(link_col, n_link)
     tied = _tied_by_links(bands.ptr, bands.col, ptr, link_actor[order].astype(np.int64), n_fam)
     sync_actor, sync_col = (a.astype(np.int64) for a in strong_sync)
     entry = _find_entries(bands.ptr, bands.col, sync_actor, sync_col)
