@@ -20,7 +20,8 @@ demo: $(STAMP)
 	$(BIN)/distillguard scan data/events.jsonl.gz --accounts data/accounts.jsonl \
 		--releases data/releases.json --labels data/labels.csv --out out/
 	$(BIN)/distillguard evaluate --labels data/labels.csv --verdicts out/verdicts.csv \
-		--events data/events.jsonl.gz --out out/evaluation.json
+		--events data/events.jsonl.gz --event-labels data/event_labels.csv.gz \
+		--out out/evaluation.json
 
 test: $(STAMP)
 	$(BIN)/pytest -q -n 2
