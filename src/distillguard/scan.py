@@ -38,6 +38,7 @@ from distillguard.events import (
     read_accounts,
 )
 from distillguard.events.readers import read_releases as read_release_file
+from distillguard.events.spool import map_spooled
 from distillguard.signals.schema import SIGNAL_SCHEMA
 from distillguard.verdicts.account_risk import AccountRiskModel
 from distillguard.verdicts.assemble import (
@@ -289,7 +290,7 @@ def _signals(
     pending = 0  # bytes of the batches not yet compacted
     with _progress(config.progress) as progress:
         task = progress.add_task("signals", total=None)
-        for parsed in engine.map_batches(iter_chunks(list(config.events)), scan_signals):
+        for parsed in map_spooled(engine, iter_chunks(list(config.events)), scan_signals):
             arrived.extend(collector.collect_runs(parsed))
             pending += parsed.batch.nbytes
             if pending >= _COMPACT_BYTES:

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from distillguard.events import LineChunk, ParsedChunk, Reject, parse_chunk
 from distillguard.events.event_batch import prompt_view_batch
+from distillguard.events.spool import SpooledChunk
 from distillguard.signals import compute_signals, compute_view_signals
 from distillguard.signals.schema import SIGNAL_SCHEMA
 
@@ -32,13 +33,13 @@ SCAN_COLUMNS = [
 ]
 
 
-def parse_and_signal(item: LineChunk | Reject) -> ParsedChunk:
+def parse_and_signal(item: LineChunk | Reject | SpooledChunk) -> ParsedChunk:
     """Worker stage: raw lines → validated events → per-request signals (row-aligned)."""
     parsed = parse_chunk(item)
     return replace(parsed, batch=compute_signals(parsed.batch))
 
 
-def scan_signals(item: LineChunk | Reject) -> ParsedChunk:
+def scan_signals(item: LineChunk | Reject | SpooledChunk) -> ParsedChunk:
     """Worker stage of the batch scan: ``parse_and_signal``'s ``SCAN_COLUMNS``, computed from
     the prompt view so that no request's full message list is built in Arrow."""
     parsed = parse_chunk(item, prompt_view_batch)

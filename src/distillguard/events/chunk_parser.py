@@ -23,6 +23,7 @@ from distillguard.events.errors import EventError, type_name
 from distillguard.events.event_batch import events_batch
 from distillguard.events.event_record import ROW_FIELDS, event_row
 from distillguard.events.openai_pairs import is_pair, pair_to_event
+from distillguard.events.spool import SpooledChunk, unspooled
 from distillguard.events.typed_decode import typed_row
 
 R = TypeVar("R")
@@ -64,15 +65,16 @@ def _parsed_chunk(data: bytes, digests: npt.NDArray[np.uint64], tally: ChunkTall
 
 
 def parse_chunk(
-    item: LineChunk | Reject,
+    item: LineChunk | Reject | SpooledChunk,
     build: Callable[[Sequence[tuple[Any, ...]]], pa.RecordBatch] = events_batch,
 ) -> ParsedChunk:
-    """The valid events of ``item`` (an ``iter_chunks`` item) and what became of the rest.
+    """The valid events of ``item`` (an ``iter_chunks`` item, or one a ``ChunkSpool`` holds)
+    and what became of the rest.
 
     ``build`` turns the events' ``event_row`` tuples into the batch: ``EVENT_SCHEMA`` by
     default, or a narrower view such as ``prompt_view_batch`` for a stage that reads less.
     """
-    rows, tally = parse_records(item, _event_row, typed_row)
+    rows, tally = parse_records(unspooled(item), _event_row, typed_row)
     batch = build(rows)
     return ParsedChunk(batch, digests([row[_REQUEST_ID] for row in rows]), tally)
 

@@ -21,6 +21,7 @@ from distillguard.events.collector import ChunkCollector
 from distillguard.events.errors import EventError, type_name
 from distillguard.events.quarantine import Quarantine
 from distillguard.events.schema import ACCOUNT_SCHEMA, RELEASE_SCHEMA
+from distillguard.events.spool import map_spooled
 from distillguard.events.stats import ReadStats
 from distillguard.events.timestamps import parse_ts
 
@@ -51,7 +52,9 @@ def read_events(
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     collector = ChunkCollector(quarantine, ReadStats() if stats is None else stats)
     chunks = iter_chunks(paths)
-    parsed = map(parse_chunk, chunks) if engine is None else engine.map_batches(chunks, parse_chunk)
+    parsed = (
+        map(parse_chunk, chunks) if engine is None else map_spooled(engine, chunks, parse_chunk)
+    )
     runs = (run for chunk in parsed for run in collector.collect_runs(chunk))
     yield from _rebatched(runs, batch_size)
 
