@@ -154,8 +154,8 @@ def map_spooled(
 
 class _SpoolReader:
     """A worker's open spool file. Only the latest is kept open: a worker may outlive one
-    spool (a following scan makes one per poll), and an open descriptor would keep the
-    removed file's memory."""
+    spool (one engine serves every read of a scan or a benchmark), and an open descriptor
+    would keep the removed file's memory."""
 
     def __init__(self) -> None:
         self.path = ""
