@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +64,15 @@ def test_without_a_usable_directory_every_chunk_goes_through_the_pipe(tmp_path: 
         assert list(spool.share(chunks)) == chunks
 
 
+def test_a_spool_takes_at_most_a_quarter_of_the_free_space(tmp_path: Path) -> None:
+    free = shutil.disk_usage(tmp_path).free
+    with ChunkSpool(4, slot_bytes=free // 15, directory=tmp_path) as spool:
+        assert not spool.active  # 4 slots would take more than a quarter
+        assert list(tmp_path.iterdir()) == []
+    with ChunkSpool(2, slot_bytes=1000, directory=tmp_path) as spool:
+        assert spool.active
+
+
 def test_the_spool_file_is_removed_on_leaving(tmp_path: Path) -> None:
     with ChunkSpool(2, slot_bytes=100, directory=tmp_path) as spool:
         path = Path(spool.path)
@@ -100,7 +110,9 @@ def test_chunks_come_back_whole_through_worker_processes(tmp_path: Path) -> None
     chunks = [_chunk(i, 1000 + 37 * i) for i in range(40)]
     kinds: list[type] = []
 
-    def tapped(items: Iterator[LineChunk | Reject | SpooledChunk]) -> Iterator[object]:
+    def tapped(
+        items: Iterator[LineChunk | Reject | SpooledChunk],
+    ) -> Iterator[LineChunk | Reject | SpooledChunk]:
         for item in items:
             kinds.append(type(item))
             yield item

@@ -8,7 +8,8 @@ where it lies; the worker takes it back with a single ``pread`` (``unspooled``).
 reused as results come back, in order.
 
 Nothing depends on the spool for correctness: a chunk that finds no free slot or does not fit
-one, or every chunk where the file cannot be made, goes through the pipe as before. If the
+one goes through the pipe as before, and so does every chunk where the file cannot be made or
+would take more than a quarter of the free space. If the
 process is killed outright (SIGKILL), the file stays in ``/dev/shm`` until it is removed or
 the machine restarts.
 """
@@ -16,6 +17,7 @@ the machine restarts.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +38,7 @@ R = TypeVar("R")
 # the line that straddled them; a larger one goes through the pipe.
 SLOT_BYTES = 2 * CHUNK_BYTES + (1 << 20)
 _SHM = Path("/dev/shm")
+_HEADROOM = 4  # the spool takes a quarter of the free space at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,10 @@ class ChunkSpool:
         self.path = ""
         folder = directory or (_SHM if _SHM.is_dir() else Path(tempfile.gettempdir()))
         try:
+            # A small /dev/shm (64 MiB in a default container) is left to others that need it,
+            # such as PostgreSQL's parallel queries.
+            if shutil.disk_usage(folder).free < _HEADROOM * slots * slot_bytes:
+                raise OSError(f"less than {_HEADROOM}x the spool's size free in {folder}")
             self._fd, self.path = tempfile.mkstemp(prefix="distillguard-spool-", dir=folder)
             # Reserve the pages now, so that a full tmpfs fails here rather than in a write.
             if hasattr(os, "posix_fallocate"):
