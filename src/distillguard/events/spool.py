@@ -9,9 +9,8 @@ reused as results come back, in order.
 
 Nothing depends on the spool for correctness: a chunk that finds no free slot or does not fit
 one goes through the pipe as before, and so does every chunk where the file cannot be made or
-would take more than a quarter of the free space. If the
-process is killed outright (SIGKILL), the file stays in ``/dev/shm`` until it is removed or
-the machine restarts.
+would take more than a quarter of the free space. If the process is killed outright
+(SIGKILL), the file stays in ``/dev/shm`` until it is removed or the machine restarts.
 """
 
 from __future__ import annotations
@@ -71,16 +70,16 @@ class ChunkSpool:
         self._taken: deque[int | None] = deque()  # each shared item's slot, in order
         self._fd = -1
         self.path = ""
+        size = slots * slot_bytes
         folder = directory or (_SHM if _SHM.is_dir() else Path(tempfile.gettempdir()))
         try:
             # A small /dev/shm (64 MiB in a default container) is left to others that need it,
             # such as PostgreSQL's parallel queries.
-            if shutil.disk_usage(folder).free < _HEADROOM * slots * slot_bytes:
-                raise OSError(f"less than {_HEADROOM}x the spool's size free in {folder}")
-            self._fd, self.path = tempfile.mkstemp(prefix="distillguard-spool-", dir=folder)
-            # Reserve the pages now, so that a full tmpfs fails here rather than in a write.
-            if hasattr(os, "posix_fallocate"):
-                os.posix_fallocate(self._fd, 0, slots * slot_bytes)
+            if shutil.disk_usage(folder).free >= _HEADROOM * size:
+                self._fd, self.path = tempfile.mkstemp(prefix="distillguard-spool-", dir=folder)
+                # Reserve the pages now, so that a full tmpfs fails here rather than in a write.
+                if hasattr(os, "posix_fallocate"):
+                    os.posix_fallocate(self._fd, 0, size)
         except OSError:
             self.close()
         self._writable = self._fd >= 0
